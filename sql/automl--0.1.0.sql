@@ -1,0 +1,231 @@
+/* automl--0.1.0.sql: install script of the automl extension */
+
+\echo Use "CREATE EXTENSION automl" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Catalog.  Written only by the extension's functions (as the extension
+-- owner, with a pinned search_path); ordinary roles may read the metadata.
+-- ---------------------------------------------------------------------------
+
+-- One row per model name: its owner and the last version handed out.
+CREATE TABLE automl.model_names (
+    name            text COLLATE "C" PRIMARY KEY CHECK (name <> '' AND length(name) < 64),
+    owner           name NOT NULL,
+    last_version    integer NOT NULL DEFAULT 1,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per training run (a call of automl.train).
+CREATE TABLE automl.runs (
+    run_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name            text COLLATE "C" NOT NULL,
+    version         integer,            -- set when the run stores a model
+    status          text NOT NULL DEFAULT 'running'
+                    CHECK (status IN ('running', 'finished', 'failed')),
+    source          text NOT NULL,
+    target          text NOT NULL,
+    task            text,
+    metric          text,
+    options         jsonb NOT NULL DEFAULT '{}',
+    time_budget     interval,
+    max_trials      integer,
+    started_by      name NOT NULL,
+    started_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at     timestamptz
+);
+
+-- One row per model version, with everything needed to reproduce it.
+CREATE TABLE automl.models (
+    model_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name            text COLLATE "C" NOT NULL REFERENCES automl.model_names (name),
+    version         integer NOT NULL CHECK (version > 0),
+    status          text NOT NULL DEFAULT 'candidate'
+                    CHECK (status IN ('candidate', 'deployed', 'retired')),
+    task            text NOT NULL CHECK (task IN ('regression', 'binary', 'multiclass')),
+    algorithm       text NOT NULL,
+    hyperparameters jsonb NOT NULL,
+    metric          text NOT NULL,
+    score           float8,             -- cross-validated, of "metric"
+    score_std       float8,
+    metrics         jsonb NOT NULL DEFAULT '{}',
+    target          text NOT NULL,
+    target_type     text NOT NULL,
+    classes         text[],             -- predict_proba order
+    features        jsonb NOT NULL,     -- source columns, features, preprocessing
+    source          text NOT NULL,
+    options         jsonb NOT NULL DEFAULT '{}',
+    seed            bigint NOT NULL,
+    n_rows          bigint NOT NULL,
+    n_features      integer NOT NULL,
+    data_fingerprint text NOT NULL,
+    run_id          bigint REFERENCES automl.runs (run_id),
+    trials          integer NOT NULL,
+    train_seconds   float8 NOT NULL,
+    model_bytes     integer NOT NULL,
+    created_by      name NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    extension_version text NOT NULL,
+    CONSTRAINT models_name_version_key UNIQUE (name, version)
+);
+
+-- The serialized models, apart so SELECT * FROM automl.models stays readable.
+CREATE TABLE automl.model_data (
+    model_id        bigint PRIMARY KEY REFERENCES automl.models (model_id) ON DELETE CASCADE,
+    format_version  integer NOT NULL,
+    data            bytea NOT NULL
+);
+ALTER TABLE automl.model_data ALTER COLUMN data SET STORAGE EXTERNAL;
+
+-- Every trial of every run: what was tried, how it scored, how long it took.
+CREATE TABLE automl.trials (
+    run_id          bigint NOT NULL REFERENCES automl.runs (run_id) ON DELETE CASCADE,
+    trial           integer NOT NULL,
+    name            text COLLATE "C" NOT NULL,
+    algorithm       text NOT NULL,
+    hyperparameters jsonb NOT NULL,
+    metric          text NOT NULL,
+    score           float8,             -- mean over folds
+    score_std       float8,
+    fold_scores     float8[],
+    fit_seconds     float8,
+    predict_seconds float8,
+    elapsed_seconds float8,             -- since the run started
+    status          text NOT NULL CHECK (status IN ('ok', 'failed', 'stopped')),
+    error           text,
+    finished_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (run_id, trial)
+);
+
+-- Deployment history; the newest row of a name is its live version.
+CREATE TABLE automl.deployments (
+    deployment_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name            text COLLATE "C" NOT NULL REFERENCES automl.model_names (name),
+    version         integer NOT NULL,
+    previous_version integer,
+    strategy        text NOT NULL DEFAULT 'specific',
+    reason          text,
+    deployed_by     name NOT NULL,
+    deployed_at     timestamptz NOT NULL DEFAULT now(),
+    FOREIGN KEY (name, version) REFERENCES automl.models (name, version)
+);
+CREATE INDEX deployments_name_idx ON automl.deployments (name, deployment_id);
+
+-- Scores lower-is-better metrics the other way round.
+CREATE FUNCTION automl.metric_greater_is_better(metric text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    RETURN metric NOT IN ('rmse', 'mae', 'log_loss');
+
+CREATE VIEW automl.leaderboard AS
+SELECT r.name,
+       r.version,
+       r.run_id,
+       rank() OVER (PARTITION BY t.run_id
+                    ORDER BY (t.status = 'ok') DESC,
+                             CASE WHEN automl.metric_greater_is_better(t.metric)
+                                  THEN -t.score ELSE t.score END) AS rank,
+       t.trial,
+       t.algorithm,
+       t.hyperparameters,
+       t.metric,
+       t.score,
+       t.score_std,
+       t.fit_seconds,
+       t.status
+  FROM automl.trials t
+  JOIN automl.runs r USING (run_id);
+
+CREATE VIEW automl.deployed AS
+SELECT DISTINCT ON (d.name)
+       d.name, d.version, m.algorithm, m.metric, m.score, d.deployed_by, d.deployed_at
+  FROM automl.deployments d
+  JOIN automl.models m USING (name, version)
+ ORDER BY d.name, d.deployment_id DESC;
+
+-- Catalog changes invalidate the per-backend model and deployment caches of
+-- every backend (and of hot standbys) when they commit.
+CREATE FUNCTION automl._invalidate_cache() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'automl_invalidate_cache' LANGUAGE C;
+
+CREATE TRIGGER deployments_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON automl.deployments FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
+CREATE TRIGGER models_invalidate AFTER UPDATE OR DELETE OR TRUNCATE
+    ON automl.models FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
+CREATE TRIGGER model_data_invalidate AFTER UPDATE OR DELETE OR TRUNCATE
+    ON automl.model_data FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
+
+REVOKE ALL ON ALL TABLES IN SCHEMA automl FROM PUBLIC;
+GRANT SELECT ON automl.model_names, automl.runs, automl.models, automl.trials,
+    automl.deployments, automl.leaderboard, automl.deployed TO PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Training
+-- ---------------------------------------------------------------------------
+
+CREATE TYPE automl.train_result AS (
+    name        text,
+    version     integer,
+    task        text,
+    algorithm   text,
+    metric      text,
+    score       float8,
+    trials      integer,
+    rows        bigint,
+    features    integer,
+    seconds     float8
+);
+
+CREATE FUNCTION automl.train(
+    name        text,
+    source      text,
+    target      text,
+    task        text DEFAULT 'auto',
+    metric      text DEFAULT NULL,
+    time_budget interval DEFAULT '1 minute',
+    max_trials  integer DEFAULT NULL,
+    algorithms  text[] DEFAULT NULL,
+    exclude     text[] DEFAULT NULL,
+    options     jsonb DEFAULT '{}')
+RETURNS automl.train_result
+AS 'MODULE_PATHNAME', 'automl_train'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION automl.train(text, text, text, text, text, interval, integer, text[], text[], jsonb) IS
+'train models on a table, view or query, keep the best as a new version of "name"';
+
+CREATE FUNCTION automl.deploy(name text, version integer) RETURNS void
+AS 'MODULE_PATHNAME', 'automl_deploy'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+-- ---------------------------------------------------------------------------
+-- Scoring: the deployed version of a name is resolved once per statement.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION automl.predict(name text, "row" anyelement) RETURNS float8
+AS 'MODULE_PATHNAME', 'automl_predict_row'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.predict(name text, features float8[]) RETURNS float8
+AS 'MODULE_PATHNAME', 'automl_predict_array'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.predict_label(name text, "row" anyelement) RETURNS text
+AS 'MODULE_PATHNAME', 'automl_predict_label'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.predict_proba(name text, "row" anyelement) RETURNS float8[]
+AS 'MODULE_PATHNAME', 'automl_predict_proba'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.classes(name text) RETURNS text[]
+AS 'MODULE_PATHNAME', 'automl_classes'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.feature_names(name text) RETURNS text[]
+AS 'MODULE_PATHNAME', 'automl_feature_names'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.feature_importance(name text,
+    OUT feature text, OUT importance float8, OUT splits float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'automl_feature_importance'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;

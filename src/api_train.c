@@ -1,0 +1,522 @@
+/*
+ * api_train.c
+ *	  automl.train(): argument checks, then load -> search -> store ->
+ *	  deploy.  The data is read as the calling role; the catalog is written
+ *	  as the extension owner (catalog.c).
+ */
+#include "automl.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "tcop/utility.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "catalog.h"
+#include "json.h"
+#include "kernels.h"
+#include "load.h"
+#include "metrics.h"
+#include "model_cache.h"
+#include "options.h"
+#include "prep.h"
+#include "search.h"
+
+PG_FUNCTION_INFO_V1(automl_train);
+
+typedef struct TrainArgs
+{
+	char	   *name;
+	char	   *source;
+	char	   *target;
+	char	   *task;
+	char	   *metric_name;	/* NULL: the task's default */
+	Interval   *budget;			/* NULL: none */
+	double		budget_seconds;
+	int			max_trials;		/* 0: none */
+	char	  **algorithms;
+	int			n_algorithms;
+	char	  **exclude;
+	int			n_exclude;
+	char	   *options_json;
+	AmTrainOptions options;
+} TrainArgs;
+
+typedef struct TrialReporter
+{
+	const TrainArgs *args;
+	int64		run_id;
+	CatalogWriter *writer;
+	AmMetric	metric;
+} TrialReporter;
+
+static char **
+text_array_arg(ArrayType *arr, const char *what, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	char	  **out;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(char *) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL", what)));
+		out[i] = TextDatumGetCString(elems[i]);
+	}
+	return out;
+}
+
+static char *
+required_text(FunctionCallInfo fcinfo, int arg, const char *what)
+{
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(arg));
+}
+
+static void
+parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
+{
+	AmErr		err;
+
+	memset(a, 0, sizeof(*a));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL")));
+	a->name = model_name_arg(PG_GETARG_TEXT_PP(0));
+	a->source = required_text(fcinfo, 1, "source");
+	a->target = required_text(fcinfo, 2, "target");
+	a->task = PG_ARGISNULL(3) ? "auto" : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (strcmp(a->task, "auto") != 0 && strcmp(a->task, "classification") != 0 &&
+		strcmp(a->task, "regression") != 0 && strcmp(a->task, "binary") != 0 &&
+		strcmp(a->task, "multiclass") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown task \"%s\"", a->task),
+				 errhint("Use auto, classification, binary, multiclass or regression.")));
+	if (!PG_ARGISNULL(4))
+	{
+		AmMetric	m;
+
+		a->metric_name = text_to_cstring(PG_GETARG_TEXT_PP(4));
+		if (!am_metric_lookup(a->metric_name, &m))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown metric \"%s\"", a->metric_name),
+					 errhint("Use roc_auc, log_loss, accuracy, f1_macro, rmse, mae or r2.")));
+	}
+	if (!PG_ARGISNULL(5))
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(5);
+
+		a->budget = iv;
+		a->budget_seconds = (double) iv->time / USECS_PER_SEC +
+			(double) iv->day * SECS_PER_DAY +
+			(double) iv->month * DAYS_PER_MONTH * SECS_PER_DAY;
+		if (!(a->budget_seconds > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("time_budget must be positive")));
+	}
+	if (!PG_ARGISNULL(6))
+	{
+		a->max_trials = PG_GETARG_INT32(6);
+		if (a->max_trials < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_trials must be at least 1")));
+	}
+	if (!PG_ARGISNULL(7))
+	{
+		a->algorithms = text_array_arg(PG_GETARG_ARRAYTYPE_P(7), "algorithms", &a->n_algorithms);
+		if (a->n_algorithms == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("algorithms must not be empty")));
+		for (int i = 0; i < a->n_algorithms; i++)
+			if (am_family_lookup(a->algorithms[i]) == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown algorithm \"%s\"", a->algorithms[i])));
+	}
+	if (!PG_ARGISNULL(8))
+		a->exclude = text_array_arg(PG_GETARG_ARRAYTYPE_P(8), "exclude", &a->n_exclude);
+	if (PG_ARGISNULL(9))
+		a->options_json = "{}";
+	else
+	{
+		Jsonb	   *jb = PG_GETARG_JSONB_P(9);
+
+		a->options_json = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	}
+	am_err_clear(&err);
+	if (!am_options_parse(a->options_json, strlen(a->options_json), &a->options, &err))
+		automl_raise(&err, "invalid options");
+}
+
+/* The families to search, in registry order, filtered by task and argument. */
+static int
+choose_families(const TrainArgs *a, AmTask task, const AmFamily **out)
+{
+	int			n = 0;
+
+	for (int i = 0; i < am_family_count(); i++)
+	{
+		const AmFamily *f = am_family_at(i);
+		bool		wanted = (a->n_algorithms == 0);
+
+		for (int k = 0; k < a->n_algorithms; k++)
+			if (strcmp(a->algorithms[k], f->name) == 0)
+				wanted = true;
+		if (!wanted)
+			continue;
+		if (!(f->tasks & (1u << task)))
+		{
+			if (a->n_algorithms > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("algorithm \"%s\" does not support %s tasks",
+								f->name, am_task_name(task))));
+			continue;
+		}
+		out[n++] = f;
+	}
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no algorithm supports %s tasks", am_task_name(task))));
+	return n;
+}
+
+static char *
+params_json(const AmFamily *f, const AmParams *p)
+{
+	AmStr		s;
+
+	am_str_init(&s);
+	am_str_append(&s, "{");
+	for (int i = 0; i < p->n; i++)
+	{
+		const AmParamSpec *spec = am_family_param(f, p->v[i].name);
+
+		if (i > 0)
+			am_str_append(&s, ", ");
+		am_str_json_string(&s, p->v[i].name);
+		am_str_append(&s, ": ");
+		if (spec && spec->choices)
+			am_str_json_string(&s, spec->choices[(int) p->v[i].value]);
+		else
+			am_str_json_number(&s, p->v[i].value);
+	}
+	am_str_append(&s, "}");
+	return s.data;
+}
+
+static void
+report_trial(void *arg, const AmTrial *t, const AmTrial *best)
+{
+	TrialReporter *r = arg;
+	const char *metric = am_metric_name(r->metric);
+	char	   *pj = params_json(t->family, &t->params);
+	const char *status = t->status == AM_TRIAL_OK ? "ok" :
+		t->status == AM_TRIAL_FAILED ? "failed" : "stopped";
+
+	catalog_begin_write(r->writer);
+	catalog_insert_trial(r->run_id, t->number, r->args->name, t->family->name, pj, metric,
+						 t->score, t->score_std, t->fold_scores, t->n_folds,
+						 t->fit_seconds, t->predict_seconds, t->finished_at, status,
+						 t->status == AM_TRIAL_OK ? NULL : t->error);
+	catalog_end_write(r->writer);
+
+	if (!automl_progress)
+		return;
+	if (t->status == AM_TRIAL_OK)
+		ereport(NOTICE,
+				(errmsg("trial %d: %s %s %s=%.4f (best %.4f, %.1f s)",
+						t->number, t->family->name, pj, metric, t->score,
+						best ? best->score : t->score, t->finished_at)));
+	else
+		ereport(NOTICE,
+				(errmsg("trial %d: %s %s %s: %s", t->number, t->family->name, pj,
+						status, t->error)));
+}
+
+static char *
+features_json(const AmModel *m)
+{
+	const AmSchema *s = m->schema;
+	AmStr		j;
+
+	am_str_init(&j);
+	am_str_append(&j, "{\"columns\": [");
+	for (int c = 0; c < s->n_columns; c++)
+	{
+		am_str_append(&j, c ? ", {\"name\": " : "{\"name\": ");
+		am_str_json_string(&j, s->columns[c].name);
+		am_str_append(&j, ", \"type\": ");
+		am_str_json_string(&j, s->columns[c].type_name);
+		am_str_append(&j, ", \"kind\": ");
+		am_str_json_string(&j, am_source_kind_name(s->columns[c].kind));
+		am_str_append(&j, "}");
+	}
+	am_str_append(&j, "], \"features\": [");
+	for (int f = 0; f < s->n_features; f++)
+	{
+		const AmFeature *ft = &s->features[f];
+
+		am_str_append(&j, f ? ", {\"name\": " : "{\"name\": ");
+		am_str_json_string(&j, ft->name);
+		am_str_append(&j, ", \"column\": ");
+		am_str_json_string(&j, s->columns[ft->source].name);
+		if (ft->categorical)
+		{
+			am_str_appendf(&j, ", \"levels\": [");
+			for (int k = 0; k < ft->n_levels; k++)
+			{
+				if (k)
+					am_str_append(&j, ", ");
+				am_str_json_string(&j, ft->levels[k]);
+			}
+			am_str_append(&j, "]");
+		}
+		if (m->prep && !m->prep->categorical[f])
+		{
+			am_str_append(&j, ", \"impute\": ");
+			am_str_json_number(&j, m->prep->fill[f]);
+			am_str_append(&j, ", \"mean\": ");
+			am_str_json_number(&j, m->prep->center[f]);
+			am_str_append(&j, ", \"scale\": ");
+			am_str_json_number(&j, m->prep->scale[f]);
+		}
+		am_str_append(&j, "}");
+	}
+	am_str_append(&j, "]}");
+	return j.data;
+}
+
+/* CV summary plus every metric of the final model on its training rows. */
+static char *
+metrics_json(AmModel *m, const AmDataset *d, const AmSearchResult *res, AmMetric metric)
+{
+	const AmTrial *b = &res->trials[res->best];
+	int			outs = am_task_outputs(d->task, d->n_classes);
+	double	   *pred = palloc(sizeof(double) * (size_t) d->n_rows * outs);
+	double	   *x = palloc(sizeof(double) * (size_t) d->n_rows * d->n_features);
+	AmStr		j;
+	bool		first = true;
+
+	for (int f = 0; f < d->n_features; f++)
+		memcpy(x + (size_t) f * d->n_rows, d->x[f], sizeof(double) * d->n_rows);
+	am_model_predict(m, x, (size_t) d->n_rows, d->n_rows, pred);
+	pfree(x);
+
+	am_str_init(&j);
+	am_str_append(&j, "{\"cv\": {\"metric\": ");
+	am_str_json_string(&j, am_metric_name(metric));
+	am_str_append(&j, ", \"mean\": ");
+	am_str_json_number(&j, b->score);
+	am_str_append(&j, ", \"std\": ");
+	am_str_json_number(&j, b->score_std);
+	am_str_appendf(&j, ", \"folds\": %d}, \"training\": {", res->n_folds);
+	for (int k = 0; k < AM_METRIC_COUNT; k++)
+	{
+		if (!am_metric_valid_for((AmMetric) k, d->task))
+			continue;
+		if (!first)
+			am_str_append(&j, ", ");
+		first = false;
+		am_str_json_string(&j, am_metric_name((AmMetric) k));
+		am_str_append(&j, ": ");
+		am_str_json_number(&j, am_metric_score((AmMetric) k, d->task, d->n_classes, d->y,
+											   pred, d->n_rows, NULL));
+	}
+	am_str_append(&j, "}}");
+	pfree(pred);
+	return j.data;
+}
+
+static HeapTuple
+result_tuple(FunctionCallInfo fcinfo, const TrainArgs *a, int32 version, AmTask task,
+			 const AmSearchResult *res, AmMetric metric, const AmDataset *d)
+{
+	TupleDesc	td;
+	Datum		values[10];
+	bool		nulls[10] = {false};
+	const AmTrial *b = &res->trials[res->best];
+
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl.train must return a composite type");
+	values[0] = CStringGetTextDatum(a->name);
+	values[1] = Int32GetDatum(version);
+	values[2] = CStringGetTextDatum(am_task_name(task));
+	values[3] = CStringGetTextDatum(b->family->name);
+	values[4] = CStringGetTextDatum(am_metric_name(metric));
+	values[5] = Float8GetDatum(b->score);
+	nulls[5] = isnan(b->score);
+	values[6] = Int32GetDatum(res->n_trials);
+	values[7] = Int64GetDatum(d->n_rows);
+	values[8] = Int32GetDatum(d->n_features);
+	values[9] = Float8GetDatum(res->seconds);
+	return heap_form_tuple(BlessTupleDesc(td), values, nulls);
+}
+
+Datum
+automl_train(PG_FUNCTION_ARGS)
+{
+	TrainArgs	args;
+	MemoryContext train_cxt,
+				caller_cxt = CurrentMemoryContext;
+	AmLoadRequest req;
+	AmLoadResult loaded;
+	AmSearchConfig cfg;
+	AmSearchResult *res;
+	AmMetric	metric;
+	AmErr		err;
+	CatalogWriter writer;
+	TrialReporter reporter;
+	int64		run_id;
+	int32		version;
+	AmWriter	bytes;
+	CatalogModelRow row;
+	HeapTuple	result;
+	char		fingerprint[17];
+
+	PreventCommandIfReadOnly("automl.train()");
+	parse_args(fcinfo, &args);
+
+	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl train",
+									  ALLOCSET_DEFAULT_SIZES);
+	automl_set_budget_context(train_cxt);
+	am_blas_set_threads(automl_max_threads);
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		MemoryContextSwitchTo(train_cxt);
+
+		/* the run row first, so its id can label every trial */
+		catalog_begin_write(&writer);
+		run_id = catalog_insert_run(&writer, args.name, args.source, args.target,
+									args.options_json, args.budget, args.max_trials);
+		catalog_end_write(&writer);
+
+		memset(&req, 0, sizeof(req));
+		req.source = args.source;
+		req.target = args.target;
+		req.exclude = args.exclude;
+		req.n_exclude = args.n_exclude;
+		req.task = args.task;
+		req.max_categories = args.options.max_categories;
+		automl_load(&req, &loaded);
+
+		metric = am_metric_default(loaded.data->task);
+		if (args.metric_name)
+		{
+			am_metric_lookup(args.metric_name, &metric);
+			if (!am_metric_valid_for(metric, loaded.data->task))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("metric \"%s\" does not apply to %s tasks",
+								args.metric_name, am_task_name(loaded.data->task))));
+		}
+
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.data = loaded.data;
+		cfg.schema = loaded.schema;
+		cfg.metric = metric;
+		cfg.options = &args.options;
+		cfg.n_families = choose_families(&args, loaded.data->task, cfg.families);
+		cfg.time_budget = args.budget_seconds;
+		cfg.max_trials = args.max_trials;
+		cfg.on_trial = report_trial;
+		reporter.args = &args;
+		reporter.run_id = run_id;
+		reporter.writer = &writer;
+		reporter.metric = metric;
+		cfg.arg = &reporter;
+		for (int i = 0; i < args.options.n_families; i++)
+		{
+			bool		used = false;
+
+			for (int k = 0; k < cfg.n_families; k++)
+				used |= (cfg.families[k] == args.options.families[i].family);
+			if (!used)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("hyperparameters are given for algorithm \"%s\", which is not searched",
+								args.options.families[i].family->name)));
+		}
+
+		am_err_clear(&err);
+		res = am_search_run(&cfg, &err);
+		if (res == NULL)
+			automl_raise(&err, NULL);
+
+		am_w_init(&bytes);
+		am_model_serialize(res->model, &bytes);
+		snprintf(fingerprint, sizeof(fingerprint), "%016llx",
+				 (unsigned long long) am_dataset_fingerprint(loaded.data));
+
+		memset(&row, 0, sizeof(row));
+		row.name = args.name;
+		row.task = am_task_name(loaded.data->task);
+		row.algorithm = res->model->family->name;
+		row.hyperparameters = params_json(res->model->family, &res->model->params);
+		row.metric = am_metric_name(metric);
+		row.score = res->trials[res->best].score;
+		row.score_std = res->trials[res->best].score_std;
+		row.metrics = metrics_json(res->model, loaded.data, res, metric);
+		row.target = loaded.schema->target;
+		row.target_type = loaded.schema->target_type;
+		row.n_classes = loaded.schema->n_classes;
+		row.classes = loaded.schema->classes;
+		row.features = features_json(res->model);
+		row.source = args.source;
+		row.options = args.options_json;
+		row.seed = (int64) args.options.seed;
+		row.n_rows = loaded.data->n_rows;
+		row.n_features = loaded.data->n_features;
+		row.fingerprint = fingerprint;
+		row.run_id = run_id;
+		row.trials = res->n_trials;
+		row.train_seconds = res->seconds;
+		row.bytes = bytes.data;
+		row.n_bytes = bytes.len;
+		row.format_version = AM_MODEL_FORMAT_VERSION;
+
+		catalog_begin_write(&writer);
+		version = catalog_next_version(&writer, args.name);
+		row.version = version;
+		catalog_insert_model(&writer, &row);
+		catalog_finish_run(run_id, "finished", version, row.task, row.metric);
+		if (version == 1)
+			catalog_deploy(&writer, args.name, version, "first version", NULL);
+		catalog_end_write(&writer);
+
+		if (version > 1)
+			ereport(NOTICE,
+					(errmsg("model \"%s\" version %d is stored but not deployed", args.name, version),
+					 errhint("Run SELECT automl.deploy('%s', %d) to score with it.", args.name, version)));
+
+		MemoryContextSwitchTo(caller_cxt);
+		result = result_tuple(fcinfo, &args, version, loaded.data->task, res, metric,
+							  loaded.data);
+		SPI_finish();
+	}
+	MemoryContextDelete(train_cxt);
+	PG_RETURN_DATUM(HeapTupleGetDatum(result));
+}

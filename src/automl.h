@@ -1,0 +1,34 @@
+/*
+ * automl.h
+ *	  Declarations shared by the SQL-facing files: GUC variables, module
+ *	  initialisers, and the mapping of pure-code errors to ereport().
+ */
+#ifndef AUTOML_AUTOML_H
+#define AUTOML_AUTOML_H
+
+#include "postgres.h"
+
+#include "core.h"
+
+#define AUTOML_VERSION "0.1.0"
+#define AUTOML_SCHEMA "automl"
+
+/* GUCs */
+extern int	automl_memory_limit_kb;
+extern int	automl_max_threads;
+extern bool automl_progress;
+
+extern void _PG_init(void);
+
+/* One initialiser per module, called from _PG_init(). */
+extern void AutomlGucInit(void);
+extern void ModelCacheInit(void);
+
+/* Raise an AmErr as an ERROR with a matching SQLSTATE. */
+extern void automl_raise(const AmErr *err, const char *context) pg_attribute_noreturn();
+extern int	automl_errcode(AmErrKind kind);
+
+/* core_pg.c: the memory context whose size am_memory_reserve() checks. */
+extern void automl_set_budget_context(MemoryContext cxt);
+
+#endif							/* AUTOML_AUTOML_H */

@@ -1,0 +1,523 @@
+/*
+ * catalog.c
+ *	  Catalog reads by index scan and writes through SPI as the extension
+ *	  owner (see catalog.h).
+ */
+#include "automl.h"
+
+#include <math.h>
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "catalog.h"
+
+typedef struct CatalogOids
+{
+	bool		valid;
+	Oid			namespace;
+	Oid			models;
+	Oid			models_key;		/* (name, version) */
+	Oid			model_data;
+	Oid			model_data_pkey;
+	Oid			deployments;
+	Oid			deployments_idx;	/* (name, deployment_id) */
+	Oid			model_names;
+	Oid			model_names_pkey;
+} CatalogOids;
+
+static CatalogOids oids;
+
+void
+catalog_forget_oids(void)
+{
+	oids.valid = false;
+}
+
+static Oid
+relid_of(const char *relname)
+{
+	Oid			relid = get_relname_relid(relname, oids.namespace);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("catalog table automl.%s is missing", relname),
+				 errhint("Reinstall the extension with DROP EXTENSION automl; CREATE EXTENSION automl.")));
+	return relid;
+}
+
+static void
+lookup_oids(void)
+{
+	if (oids.valid)
+		return;
+	oids.namespace = get_namespace_oid(AUTOML_SCHEMA, true);
+	if (!OidIsValid(oids.namespace))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" does not exist", AUTOML_SCHEMA),
+				 errhint("Run CREATE EXTENSION automl in this database.")));
+	oids.models = relid_of("models");
+	oids.models_key = relid_of("models_name_version_key");
+	oids.model_data = relid_of("model_data");
+	oids.model_data_pkey = relid_of("model_data_pkey");
+	oids.deployments = relid_of("deployments");
+	oids.deployments_idx = relid_of("deployments_name_idx");
+	oids.model_names = relid_of("model_names");
+	oids.model_names_pkey = relid_of("model_names_pkey");
+	oids.valid = true;
+}
+
+bool
+catalog_is_cache_relation(Oid relid)
+{
+	if (!oids.valid)
+		return false;
+	return relid == oids.models || relid == oids.model_data ||
+		relid == oids.deployments || relid == oids.model_names;
+}
+
+Oid
+catalog_models_relid(void)
+{
+	lookup_oids();
+	return oids.models;
+}
+
+static AttrNumber
+attnum_of(Relation rel, const char *attname)
+{
+	TupleDesc	td = RelationGetDescr(rel);
+
+	for (int i = 0; i < td->natts; i++)
+		if (strcmp(NameStr(TupleDescAttr(td, i)->attname), attname) == 0)
+			return (AttrNumber) (i + 1);
+	elog(ERROR, "column \"%s\" is missing from automl.%s", attname, RelationGetRelationName(rel));
+	return InvalidAttrNumber;
+}
+
+bool
+catalog_deployed_version(const char *name, int32 *version)
+{
+	Relation	rel,
+				idx;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	lookup_oids();
+	rel = table_open(oids.deployments, AccessShareLock);
+	idx = index_open(oids.deployments_idx, AccessShareLock);
+	/* systable scans take heap attribute numbers */
+	ScanKeyInit(&key, attnum_of(rel, "name"), BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	scan = systable_beginscan_ordered(rel, idx, NULL, 1, &key);
+	tup = systable_getnext_ordered(scan, BackwardScanDirection);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, attnum_of(rel, "version"), RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+		{
+			*version = DatumGetInt32(d);
+			found = true;
+		}
+	}
+	systable_endscan_ordered(scan);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+bool
+catalog_name_exists(const char *name)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	bool		found;
+
+	lookup_oids();
+	rel = table_open(oids.model_names, AccessShareLock);
+	ScanKeyInit(&key, attnum_of(rel, "name"), BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	scan = systable_beginscan(rel, oids.model_names_pkey, true, NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+bytea *
+catalog_model_bytes(const char *name, int32 version, int64 *model_id)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tup;
+	bytea	   *bytes = NULL;
+	bool		found = false;
+
+	lookup_oids();
+	rel = table_open(oids.models, AccessShareLock);
+	ScanKeyInit(&keys[0], attnum_of(rel, "name"), BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	ScanKeyInit(&keys[1], attnum_of(rel, "version"), BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(version));
+	scan = systable_beginscan(rel, oids.models_key, true, NULL, 2, keys);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+
+		*model_id = DatumGetInt64(heap_getattr(tup, attnum_of(rel, "model_id"),
+											   RelationGetDescr(rel), &isnull));
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!found)
+		return NULL;
+
+	rel = table_open(oids.model_data, AccessShareLock);
+	ScanKeyInit(&keys[0], attnum_of(rel, "model_id"), BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(*model_id));
+	scan = systable_beginscan(rel, oids.model_data_pkey, true, NULL, 1, keys);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, attnum_of(rel, "data"), RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			bytes = DatumGetByteaPCopy(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return bytes;
+}
+
+static Oid
+extension_owner(void)
+{
+	Oid			extoid = get_extension_oid("automl", false);
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			owner;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "could not find extension automl");
+	owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+void
+catalog_begin_write(CatalogWriter *w)
+{
+	lookup_oids();
+	GetUserIdAndSecContext(&w->save_userid, &w->save_sec_context);
+	w->caller = GetUserNameFromId(w->save_userid, false);
+	SetUserIdAndSecContext(extension_owner(),
+						   w->save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	w->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+}
+
+void
+catalog_end_write(CatalogWriter *w)
+{
+	AtEOXact_GUC(true, w->save_nestlevel);
+	SetUserIdAndSecContext(w->save_userid, w->save_sec_context);
+}
+
+/* Run a statement with parameters; returns the first column of row one. */
+static Datum
+exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+	 int expected, bool *isnull)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	Datum		result = (Datum) 0;
+
+	if (rc != expected)
+		elog(ERROR, "automl catalog statement failed (%s): %s",
+			 SPI_result_code_string(rc), sql);
+	*isnull = true;
+	if (SPI_processed > 0 && SPI_tuptable != NULL)
+		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+	return result;
+}
+
+static Datum
+text_or_null(const char *s, char *null_flag)
+{
+	*null_flag = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static Datum
+jsonb_of(const char *json)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json ? json : "{}"));
+}
+
+static Datum
+float_or_null(double v, char *null_flag)
+{
+	*null_flag = isnan(v) ? 'n' : ' ';
+	return Float8GetDatum(isnan(v) ? 0.0 : v);
+}
+
+int64
+catalog_insert_run(const CatalogWriter *w, const char *name, const char *source,
+				   const char *target, const char *options_json, Interval *budget,
+				   int max_trials)
+{
+	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, INTERVALOID, INT4OID, NAMEOID};
+	Datum		values[7];
+	char		nulls[7] = "       ";
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = CStringGetTextDatum(source);
+	values[2] = CStringGetTextDatum(target);
+	values[3] = jsonb_of(options_json);
+	values[4] = budget ? IntervalPGetDatum(budget) : (Datum) 0;
+	nulls[4] = budget ? ' ' : 'n';
+	values[5] = Int32GetDatum(max_trials);
+	nulls[5] = max_trials > 0 ? ' ' : 'n';
+	values[6] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	return DatumGetInt64(exec("INSERT INTO automl.runs (name, source, target, options, "
+							  "time_budget, max_trials, started_by) "
+							  "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING run_id",
+							  7, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+}
+
+void
+catalog_finish_run(int64 run_id, const char *status, int32 version, const char *task,
+				   const char *metric)
+{
+	Oid			types[5] = {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+	Datum		values[5];
+	char		nulls[5] = "     ";
+	bool		isnull;
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = CStringGetTextDatum(status);
+	values[2] = Int32GetDatum(version);
+	nulls[2] = version > 0 ? ' ' : 'n';
+	values[3] = text_or_null(task, &nulls[3]);
+	values[4] = text_or_null(metric, &nulls[4]);
+	exec("UPDATE automl.runs SET status = $2, version = $3, task = $4, metric = $5, "
+		 "finished_at = pg_catalog.clock_timestamp() WHERE run_id = $1",
+		 5, types, values, nulls, SPI_OK_UPDATE, &isnull);
+}
+
+static Datum
+float8_array(const double *v, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Float8GetDatum(v[i]);
+	return PointerGetDatum(construct_array(elems, n, FLOAT8OID, sizeof(float8),
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+static Datum
+text_array(char **v, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(v[i]);
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+void
+catalog_insert_trial(int64 run_id, int trial, const char *name, const char *algorithm,
+					 const char *params_json, const char *metric, double score,
+					 double score_std, const double *fold_scores, int n_folds,
+					 double fit_seconds, double predict_seconds, double elapsed,
+					 const char *status, const char *error)
+{
+	Oid			types[14] = {INT8OID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
+		FLOAT8OID, FLOAT8OID, FLOAT8ARRAYOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID, TEXTOID};
+	Datum		values[14];
+	char		nulls[14];
+	bool		isnull;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int32GetDatum(trial);
+	values[2] = CStringGetTextDatum(name);
+	values[3] = CStringGetTextDatum(algorithm);
+	values[4] = jsonb_of(params_json);
+	values[5] = CStringGetTextDatum(metric);
+	values[6] = float_or_null(score, &nulls[6]);
+	values[7] = float_or_null(score_std, &nulls[7]);
+	values[8] = float8_array(fold_scores, n_folds);
+	nulls[8] = n_folds > 0 ? ' ' : 'n';
+	values[9] = Float8GetDatum(fit_seconds);
+	values[10] = Float8GetDatum(predict_seconds);
+	values[11] = Float8GetDatum(elapsed);
+	values[12] = CStringGetTextDatum(status);
+	values[13] = text_or_null(error, &nulls[13]);
+	exec("INSERT INTO automl.trials (run_id, trial, name, algorithm, hyperparameters, "
+		 "metric, score, score_std, fold_scores, fit_seconds, predict_seconds, "
+		 "elapsed_seconds, status, error) "
+		 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+		 14, types, values, nulls, SPI_OK_INSERT, &isnull);
+}
+
+int32
+catalog_next_version(const CatalogWriter *w, const char *name)
+{
+	Oid			types[2] = {TEXTOID, NAMEOID};
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+
+	/*
+	 * The row lock taken here is held to commit, so two trainings of one
+	 * name get distinct versions; it is taken only once the search is done.
+	 */
+	return DatumGetInt32(exec("INSERT INTO automl.model_names AS m (name, owner) "
+							  "VALUES ($1, $2) ON CONFLICT (name) DO UPDATE "
+							  "SET last_version = m.last_version + 1 "
+							  "RETURNING last_version",
+							  2, types, values, NULL, SPI_OK_INSERT_RETURNING, &isnull));
+}
+
+int64
+catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
+{
+	Oid			types[26] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
+		FLOAT8OID, FLOAT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTARRAYOID, JSONBOID,
+		TEXTOID, JSONBOID, INT8OID, INT8OID, INT4OID, TEXTOID, INT8OID, INT4OID,
+	FLOAT8OID, INT4OID, NAMEOID, TEXTOID, INT4OID};
+	Datum		values[26];
+	char		nulls[26];
+	bool		isnull;
+	int64		model_id;
+	bytea	   *data;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(row->name);
+	values[1] = Int32GetDatum(row->version);
+	values[2] = CStringGetTextDatum(row->task);
+	values[3] = CStringGetTextDatum(row->algorithm);
+	values[4] = jsonb_of(row->hyperparameters);
+	values[5] = CStringGetTextDatum(row->metric);
+	values[6] = float_or_null(row->score, &nulls[6]);
+	values[7] = float_or_null(row->score_std, &nulls[7]);
+	values[8] = jsonb_of(row->metrics);
+	values[9] = CStringGetTextDatum(row->target);
+	values[10] = CStringGetTextDatum(row->target_type);
+	values[11] = text_array(row->classes, row->n_classes);
+	nulls[11] = row->n_classes > 0 ? ' ' : 'n';
+	values[12] = jsonb_of(row->features);
+	values[13] = CStringGetTextDatum(row->source);
+	values[14] = jsonb_of(row->options);
+	values[15] = Int64GetDatum(row->seed);
+	values[16] = Int64GetDatum(row->n_rows);
+	values[17] = Int32GetDatum(row->n_features);
+	values[18] = CStringGetTextDatum(row->fingerprint);
+	values[19] = Int64GetDatum(row->run_id);
+	values[20] = Int32GetDatum(row->trials);
+	values[21] = Float8GetDatum(row->train_seconds);
+	values[22] = Int32GetDatum((int32) row->n_bytes);
+	values[23] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	values[24] = CStringGetTextDatum(AUTOML_VERSION);
+	values[25] = Int32GetDatum(row->format_version);
+	model_id = DatumGetInt64(exec("INSERT INTO automl.models (name, version, task, algorithm, "
+								  "hyperparameters, metric, score, score_std, metrics, target, "
+								  "target_type, classes, features, source, options, seed, "
+								  "n_rows, n_features, data_fingerprint, run_id, trials, "
+								  "train_seconds, model_bytes, created_by, extension_version) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+								  "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) "
+								  "RETURNING model_id",
+								  25, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+
+	data = palloc(VARHDRSZ + row->n_bytes);
+	SET_VARSIZE(data, VARHDRSZ + row->n_bytes);
+	memcpy(VARDATA(data), row->bytes, row->n_bytes);
+	{
+		Oid			dtypes[3] = {INT8OID, INT4OID, BYTEAOID};
+		Datum		dvalues[3];
+
+		dvalues[0] = Int64GetDatum(model_id);
+		dvalues[1] = values[25];
+		dvalues[2] = PointerGetDatum(data);
+		exec("INSERT INTO automl.model_data (model_id, format_version, data) "
+			 "VALUES ($1, $2, $3)", 3, dtypes, dvalues, NULL, SPI_OK_INSERT, &isnull);
+	}
+	return model_id;
+}
+
+int32
+catalog_deploy(const CatalogWriter *w, const char *name, int32 version,
+			   const char *strategy, const char *reason)
+{
+	Oid			types[6] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, NAMEOID, INT4OID};
+	Datum		values[6];
+	char		nulls[6] = "      ";
+	int32		previous = 0;
+	bool		isnull;
+	Datum		d;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int32GetDatum(version);
+	values[2] = CStringGetTextDatum(strategy);
+	values[3] = text_or_null(reason, &nulls[3]);
+	values[4] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+
+	/* deployments of one name queue behind its model_names row */
+	(void) exec("SELECT 1 FROM automl.model_names WHERE name = $1 FOR UPDATE",
+				1, types, values, NULL, SPI_OK_SELECT, &isnull);
+	d = exec("SELECT version FROM automl.deployments WHERE name = $1 "
+			 "ORDER BY deployment_id DESC LIMIT 1",
+			 1, types, values, NULL, SPI_OK_SELECT, &isnull);
+	if (!isnull)
+		previous = DatumGetInt32(d);
+	values[5] = Int32GetDatum(previous);
+	nulls[5] = previous > 0 ? ' ' : 'n';
+
+	(void) exec("INSERT INTO automl.deployments (name, version, previous_version, strategy, "
+				"reason, deployed_by) VALUES ($1, $2, $6, $3, $4, $5)",
+				6, types, values, nulls, SPI_OK_INSERT, &isnull);
+	(void) exec("UPDATE automl.models SET status = CASE WHEN version = $2 "
+				"THEN 'deployed' ELSE 'retired' END "
+				"WHERE name = $1 AND (version = $2 OR status = 'deployed')",
+				2, types, values, NULL, SPI_OK_UPDATE, &isnull);
+	return previous;
+}

@@ -1,0 +1,89 @@
+/*
+ * core.h
+ *	  Allocation, interrupt, clock and error-message hooks for the pure code.
+ *
+ * The numeric kernels (linear models, trees, boosting, metrics, search ...)
+ * include only this header and the C library, never postgres.h.  Inside the
+ * server the hooks map to palloc in CurrentMemoryContext and
+ * CHECK_FOR_INTERRUPTS() (core_pg.c); in unit tests, fuzzers and benchmarks
+ * they map to the C library (test/unit/core_std.c).  Pure code therefore
+ * never frees what it allocates on an error path: the caller's memory context
+ * (or the test program's exit) takes care of it.
+ *
+ * None of these hooks may be called from a worker thread: palloc and
+ * interrupt processing are not thread safe.  Threaded kernels allocate their
+ * scratch space on the main thread before starting workers.
+ */
+#ifndef AUTOML_CORE_H
+#define AUTOML_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Memory: errors out (server) or aborts (tests) instead of returning NULL. */
+extern void *am_alloc(size_t size);
+extern void *am_alloc0(size_t size);
+extern void *am_realloc(void *ptr, size_t size);
+extern void am_free(void *ptr);
+extern void am_check_interrupts(void);
+
+/* Maximum worker threads a kernel may use (automl.max_threads in the server). */
+extern int	am_max_threads(void);
+
+/*
+ * Called before a large allocation: errors out (server) when the bytes would
+ * take the training over automl.memory_limit.  "what" names the structure.
+ */
+extern void am_memory_reserve(size_t bytes, const char *what);
+
+/* Allocation of n elements of a given size, checking the multiplication. */
+extern void *am_alloc_array(size_t n, size_t elem_size);
+extern void *am_alloc0_array(size_t n, size_t elem_size);
+extern char *am_strdup(const char *s);
+extern char *am_strndup(const char *s, size_t len);
+
+#define AM_NEW(type, n)		((type *) am_alloc_array((n), sizeof(type)))
+#define AM_NEW0(type, n)	((type *) am_alloc0_array((n), sizeof(type)))
+
+/*
+ * Scratch scopes: everything allocated between am_scope_begin() and the
+ * matching am_scope_end() is released by it (a child memory context in the
+ * server; nothing in tests).  Used around each trial and fold.
+ */
+extern void *am_scope_begin(void);
+extern void am_scope_end(void *scope);
+
+/* Monotonic clock in seconds. */
+extern double am_now(void);
+
+/*
+ * Error messages from pure code: a kernel that cannot do its job returns a
+ * failure value and fills an AmErr, in the style of liblinear's
+ * check_parameter().  The SQL layer turns it into an ereport().
+ */
+#define AM_ERR_LEN 256
+
+typedef enum AmErrKind
+{
+	AM_ERR_NONE = 0,
+	AM_ERR_PARAM,				/* invalid hyperparameter or option */
+	AM_ERR_DATA,				/* data cannot be used (e.g. one class) */
+	AM_ERR_NUMERIC,				/* solver failed (singular, diverged) */
+	AM_ERR_CORRUPT,				/* serialized bytes failed a check */
+	AM_ERR_LIMIT				/* size limit exceeded */
+} AmErrKind;
+
+typedef struct AmErr
+{
+	AmErrKind	kind;
+	char		msg[AM_ERR_LEN];
+} AmErr;
+
+extern void am_err_set(AmErr *err, AmErrKind kind, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+extern void am_err_clear(AmErr *err);
+
+#define AM_UNUSED(x) ((void) (x))
+
+#endif							/* AUTOML_CORE_H */

@@ -1,0 +1,34 @@
+/*
+ * load.h
+ *	  Reading training data through SPI (load_spi.c).
+ */
+#ifndef AUTOML_LOAD_H
+#define AUTOML_LOAD_H
+
+#include "dataset.h"
+
+typedef struct AmLoadRequest
+{
+	const char *source;			/* relation name or query */
+	const char *target;
+	char	  **exclude;		/* columns left out */
+	int			n_exclude;
+	const char *task;			/* auto, classification, binary, multiclass, regression */
+	int			max_categories;
+} AmLoadRequest;
+
+typedef struct AmLoadResult
+{
+	AmDataset  *data;
+	AmSchema   *schema;
+	char	   *sql;			/* the query that was run */
+	int64		rows_skipped;	/* NULL target */
+} AmLoadResult;
+
+/* SQL that reads the source: the query itself, or SELECT * FROM the relation. */
+extern char *automl_source_sql(const char *source);
+
+/* Load; the caller has connected to SPI.  Runs as the current role. */
+extern void automl_load(const AmLoadRequest *req, AmLoadResult *res);
+
+#endif							/* AUTOML_LOAD_H */

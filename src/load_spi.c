@@ -1,0 +1,810 @@
+/*
+ * load_spi.c
+ *	  Read a table, view or query through an SPI cursor into a column-major
+ *	  dataset, as the calling role, checking the memory budget as it grows.
+ *
+ * Column handling: numbers and booleans become numeric features, text-like
+ * and enum columns categorical ones (the most frequent levels kept, rare
+ * ones grouped as "other"), dates and timestamps several numeric parts.
+ * Columns that cannot help (all NULL, constant, identifier-like text) are
+ * dropped with a NOTICE; rows whose target is NULL are skipped.
+ */
+#include "automl.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+
+#include "convert.h"
+#include "load.h"
+
+#define FETCH_ROWS 10000
+#define MAX_CLASSES 1000
+#define INTEGER_CLASS_LIMIT 20	/* integer targets with at most this many values */
+#define ID_LIKE_MIN_ROWS 20
+
+typedef struct ColState
+{
+	char	   *name;
+	int			attno;			/* 1-based in the cursor's tuple descriptor */
+	Oid			typid;
+	AmSourceKind kind;
+	AmValueReader reader;
+	int			n_parts;
+	const AmPart *parts;
+	double	  **vals;			/* one array per part */
+	int64		n_null;
+	/* categorical */
+	AmStrMap   *levels;			/* level -> provisional code */
+	int64	   *counts;
+	char	  **level_text;
+	int			levels_cap;
+	bool		drop;
+} ColState;
+
+typedef struct Loader
+{
+	const AmLoadRequest *req;
+	MemoryContext keep_cxt;		/* where the dataset lives */
+	MemoryContext row_cxt;		/* per-batch scratch, reset after each fetch */
+	int			n_cols;
+	ColState   *cols;
+	int			n_parts_total;
+	ColState	target;
+	int64		rows;
+	int64		cap;
+	int64		skipped;
+} Loader;
+
+static bool
+starts_with_keyword(const char *s, const char *kw)
+{
+	size_t		n = strlen(kw);
+
+	return pg_strncasecmp(s, kw, n) == 0 &&
+		!(isalnum((unsigned char) s[n]) || s[n] == '_');
+}
+
+/* Is the source text a query rather than a relation name? */
+static bool
+source_is_query(const char *src)
+{
+	while (*src && (isspace((unsigned char) *src) || *src == '('))
+		src++;
+	return starts_with_keyword(src, "select") || starts_with_keyword(src, "with") ||
+		starts_with_keyword(src, "table") || starts_with_keyword(src, "values");
+}
+
+/* Accept exactly one plain SELECT: no DML in WITH, no INTO, no row locks. */
+static void
+check_query(const char *src)
+{
+	List	   *stmts = raw_parser(src, RAW_PARSE_DEFAULT);
+	RawStmt    *raw;
+	SelectStmt *sel;
+
+	if (list_length(stmts) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source must be a single query, not %d statements", list_length(stmts))));
+	raw = linitial_node(RawStmt, stmts);
+	if (!IsA(raw->stmt, SelectStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source query must be a SELECT, TABLE, VALUES or WITH ... SELECT query")));
+	sel = (SelectStmt *) raw->stmt;
+	if (sel->intoClause != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source query must not use SELECT INTO")));
+	if (sel->lockingClause != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source query must not lock rows (FOR UPDATE/SHARE)")));
+	if (sel->withClause != NULL)
+	{
+		ListCell   *lc;
+
+		foreach(lc, sel->withClause->ctes)
+		{
+			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+			if (!IsA(cte->ctequery, SelectStmt))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("source query must not modify data (WITH \"%s\" is not a SELECT)",
+								cte->ctename)));
+		}
+	}
+}
+
+char *
+automl_source_sql(const char *source)
+{
+	List	   *names;
+	RangeVar   *rv;
+	Oid			relid;
+	char		relkind;
+
+	if (source_is_query(source))
+	{
+		check_query(source);
+		return pstrdup(source);
+	}
+	names = stringToQualifiedNameList(source);
+	rv = makeRangeVarFromNameList(names);
+	relid = RangeVarGetRelid(rv, AccessShareLock, false);
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
+		relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, view or query", source)));
+	return psprintf("SELECT * FROM %s",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   get_rel_name(relid)));
+}
+
+static bool
+name_in(const char *name, char **list, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void
+init_column(ColState *c, const char *name, int attno, Oid typid, AmSourceKind kind)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = pstrdup(name);
+	c->attno = attno;
+	c->typid = typid;
+	c->kind = kind;
+	automl_reader_init(&c->reader, c->name, typid, kind, NULL);
+	if (kind == AM_SRC_DATE)
+	{
+		c->parts = am_date_parts;
+		c->n_parts = am_n_date_parts;
+	}
+	else if (kind == AM_SRC_TIMESTAMP)
+	{
+		c->parts = am_timestamp_parts;
+		c->n_parts = am_n_timestamp_parts;
+	}
+	else
+	{
+		static const AmPart value_part[] = {AM_PART_VALUE};
+
+		c->parts = value_part;
+		c->n_parts = 1;
+	}
+	c->vals = palloc0(sizeof(double *) * c->n_parts);
+	if (kind == AM_SRC_CATEGORICAL)
+	{
+		c->levels = am_strmap_create(64);
+		c->levels_cap = 64;
+		c->counts = palloc0(sizeof(int64) * c->levels_cap);
+		c->level_text = palloc0(sizeof(char *) * c->levels_cap);
+	}
+}
+
+/* Match the cursor's columns to the target, features and exclusions. */
+static void
+plan_columns(Loader *ld, TupleDesc td)
+{
+	const AmLoadRequest *req = ld->req;
+	bool		found_target = false;
+
+	ld->cols = palloc0(sizeof(ColState) * td->natts);
+	for (int i = 0; i < req->n_exclude; i++)
+	{
+		bool		found = false;
+
+		for (int a = 0; a < td->natts; a++)
+			if (!TupleDescAttr(td, a)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(td, a)->attname), req->exclude[i]) == 0)
+				found = true;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("excluded column \"%s\" does not exist in the source", req->exclude[i])));
+	}
+	for (int a = 0; a < td->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, a);
+		const char *name = NameStr(att->attname);
+		AmSourceKind kind;
+
+		if (att->attisdropped)
+			continue;
+		for (int b = 0; b < a; b++)
+			if (!TupleDescAttr(td, b)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(td, b)->attname), name) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("source has more than one column named \"%s\"", name),
+						 errhint("Give the columns distinct aliases in the query.")));
+		if (strcmp(name, req->target) == 0)
+		{
+			if (!automl_type_kind(att->atttypid, &kind) ||
+				kind == AM_SRC_DATE || kind == AM_SRC_TIMESTAMP)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("target column \"%s\" has type %s, which cannot be predicted",
+								name, format_type_be(att->atttypid)),
+						 errhint("The target must be a number, a boolean, or a text or enum label.")));
+			init_column(&ld->target, name, a + 1, att->atttypid, kind);
+			found_target = true;
+			continue;
+		}
+		if (name_in(name, req->exclude, req->n_exclude))
+			continue;
+		if (!automl_type_kind(att->atttypid, &kind))
+		{
+			ereport(NOTICE,
+					(errmsg("column \"%s\" of type %s is ignored", name,
+							format_type_be(att->atttypid)),
+					 errdetail("Only numbers, booleans, text, enums, dates and timestamps are used as features.")));
+			continue;
+		}
+		init_column(&ld->cols[ld->n_cols], name, a + 1, att->atttypid, kind);
+		ld->n_parts_total += ld->cols[ld->n_cols].n_parts;
+		ld->n_cols++;
+	}
+	if (!found_target)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("target column \"%s\" does not exist in the source", req->target)));
+	if (ld->n_cols == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("source has no feature columns besides the target \"%s\"", req->target)));
+}
+
+static void
+grow_rows(Loader *ld)
+{
+	int64		newcap = ld->cap == 0 ? 1024 : ld->cap * 2;
+	size_t		per_row = sizeof(double) * (ld->n_parts_total + 1);
+	MemoryContext old;
+
+	if (newcap > INT_MAX - 1)
+		newcap = INT_MAX - 1;
+	if (ld->rows >= newcap)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("source has more than %d rows", INT_MAX - 1)));
+
+	am_memory_reserve((size_t) (newcap - ld->cap) * per_row, "training rows");
+	old = MemoryContextSwitchTo(ld->keep_cxt);
+	for (int c = 0; c < ld->n_cols; c++)
+		for (int p = 0; p < ld->cols[c].n_parts; p++)
+			ld->cols[c].vals[p] = am_realloc(ld->cols[c].vals[p], sizeof(double) * newcap);
+	ld->target.vals[0] = am_realloc(ld->target.vals[0], sizeof(double) * newcap);
+	MemoryContextSwitchTo(old);
+	ld->cap = newcap;
+}
+
+/* Provisional code of a categorical value (first-seen order). */
+static int
+level_code(Loader *ld, ColState *c, Datum d)
+{
+	uint32		len;
+	const char *s = automl_read_text(&c->reader, d, &len);
+	int			n = c->levels->size;
+	int			code = am_strmap_get(c->levels, s, len);
+
+	if (code < 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(ld->keep_cxt);
+
+		code = am_strmap_put(c->levels, s, len, n);
+		if (n >= c->levels_cap)
+		{
+			c->levels_cap *= 2;
+			c->counts = repalloc(c->counts, sizeof(int64) * c->levels_cap);
+			memset(c->counts + n, 0, sizeof(int64) * (c->levels_cap - n));
+			c->level_text = repalloc(c->level_text, sizeof(char *) * c->levels_cap);
+		}
+		c->level_text[n] = pnstrdup(s, len);
+		MemoryContextSwitchTo(old);
+	}
+	c->counts[code]++;
+	return code;
+}
+
+static void
+read_value(Loader *ld, ColState *c, Datum d, bool isnull, int64 row)
+{
+	if (isnull)
+	{
+		c->n_null++;
+		for (int p = 0; p < c->n_parts; p++)
+			c->vals[p][row] = NAN;
+		return;
+	}
+	switch (c->kind)
+	{
+		case AM_SRC_NUMERIC:
+		case AM_SRC_BOOLEAN:
+			c->vals[0][row] = automl_read_number(&c->reader, d);
+			break;
+		case AM_SRC_CATEGORICAL:
+			c->vals[0][row] = level_code(ld, c, d);
+			break;
+		case AM_SRC_DATE:
+		case AM_SRC_TIMESTAMP:
+			{
+				double		parts[AM_PART_EPOCH_DAYS + 1];
+
+				automl_read_date_parts(&c->reader, d, parts);
+				for (int p = 0; p < c->n_parts; p++)
+					c->vals[p][row] = parts[c->parts[p]];
+				break;
+			}
+	}
+}
+
+static void
+fetch_all(Loader *ld, Portal portal)
+{
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		n;
+		MemoryContext old;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		n = SPI_processed;
+		tt = SPI_tuptable;
+		if (n == 0)
+			break;
+		old = MemoryContextSwitchTo(ld->row_cxt);
+		for (uint64 r = 0; r < n; r++)
+		{
+			HeapTuple	tup = tt->vals[r];
+			bool		isnull;
+			Datum		d = SPI_getbinval(tup, tt->tupdesc, ld->target.attno, &isnull);
+
+			if (isnull)
+			{
+				ld->skipped++;
+				continue;
+			}
+			if (ld->rows >= ld->cap)
+				grow_rows(ld);
+			read_value(ld, &ld->target, d, false, ld->rows);
+			for (int c = 0; c < ld->n_cols; c++)
+			{
+				ColState   *col = &ld->cols[c];
+
+				d = SPI_getbinval(tup, tt->tupdesc, col->attno, &isnull);
+				read_value(ld, col, d, isnull, ld->rows);
+			}
+			ld->rows++;
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(ld->row_cxt);
+		SPI_freetuptable(tt);
+	}
+}
+
+/* True when a part has no NULLs and a single value. */
+static bool
+part_constant(const double *v, int64 n)
+{
+	for (int64 i = 1; i < n; i++)
+		if (v[i] != v[0])
+			return false;
+	return n > 0 && !isnan(v[0]);
+}
+
+static int
+cmp_double_asc(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A serial-like column: distinct integers whose range is close to the row
+ * count (a key such as "id", not a measurement).
+ */
+static bool
+numeric_id_like(const double *v, int64 n)
+{
+	double	   *s = palloc(sizeof(double) * n);
+	bool		result = true;
+
+	memcpy(s, v, sizeof(double) * n);
+	qsort(s, n, sizeof(double), cmp_double_asc);
+	for (int64 i = 0; i < n && result; i++)
+		if (s[i] != floor(s[i]) || (i > 0 && s[i] == s[i - 1]))
+			result = false;
+	if (result && s[n - 1] - s[0] + 1 > 1.1 * n)
+		result = false;
+	pfree(s);
+	return result;
+}
+
+static void
+choose_columns(Loader *ld)
+{
+	for (int c = 0; c < ld->n_cols; c++)
+	{
+		ColState   *col = &ld->cols[c];
+		int64		present = ld->rows - col->n_null;
+
+		if (present == 0)
+		{
+			ereport(NOTICE,
+					(errmsg("column \"%s\" is ignored because it is NULL in every row", col->name)));
+			col->drop = true;
+		}
+		else if (col->kind == AM_SRC_CATEGORICAL)
+		{
+			if (col->levels->size == 1 && col->n_null == 0)
+			{
+				ereport(NOTICE,
+						(errmsg("column \"%s\" is ignored because it has the same value in every row",
+								col->name)));
+				col->drop = true;
+			}
+			else if (present >= ID_LIKE_MIN_ROWS && col->levels->size >= 0.95 * present)
+			{
+				ereport(NOTICE,
+						(errmsg("column \"%s\" is ignored because it looks like an identifier",
+								col->name),
+						 errdetail("%d of its %lld values are distinct.", col->levels->size,
+								   (long long) present),
+						 errhint("Exclude it explicitly with exclude => '{%s}' to silence this notice.",
+								 col->name)));
+				col->drop = true;
+			}
+		}
+		else if (col->kind == AM_SRC_NUMERIC && col->n_null == 0 &&
+				 present >= ID_LIKE_MIN_ROWS && numeric_id_like(col->vals[0], present))
+		{
+			ereport(NOTICE,
+					(errmsg("column \"%s\" is ignored because it looks like an identifier",
+							col->name),
+					 errdetail("Its values are distinct integers forming a near-contiguous sequence."),
+					 errhint("Exclude it explicitly with exclude => '{%s}' to silence this notice.",
+							 col->name)));
+			col->drop = true;
+		}
+		else if (col->n_null == 0)
+		{
+			bool		all_constant = true;
+
+			for (int p = 0; p < col->n_parts; p++)
+				if (!part_constant(col->vals[p], ld->rows))
+					all_constant = false;
+			if (all_constant)
+			{
+				ereport(NOTICE,
+						(errmsg("column \"%s\" is ignored because it has the same value in every row",
+								col->name)));
+				col->drop = true;
+			}
+		}
+	}
+}
+
+typedef struct LevelRank
+{
+	int			code;
+	int64		count;
+	const char *text;
+} LevelRank;
+
+static int
+cmp_level_by_count(const void *a, const void *b)
+{
+	const LevelRank *x = a,
+			   *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+static int
+cmp_level_by_text(const void *a, const void *b)
+{
+	return strcmp(((const LevelRank *) a)->text, ((const LevelRank *) b)->text);
+}
+
+/*
+ * Keep the max_categories most frequent levels seen at least twice, sorted
+ * by text; recode values to 0..kept-1 and everything else to kept ("other").
+ */
+static void
+finish_categorical(ColState *c, int64 rows, int max_categories, AmFeature *f)
+{
+	int			n = c->levels->size;
+	LevelRank  *rank = palloc(sizeof(LevelRank) * Max(n, 1));
+	int		   *recode = palloc(sizeof(int) * Max(n, 1));
+	int			kept = 0;
+	double	   *v = c->vals[0];
+
+	for (int i = 0; i < n; i++)
+	{
+		rank[i].code = i;
+		rank[i].count = c->counts[i];
+		rank[i].text = c->level_text[i];
+	}
+	qsort(rank, n, sizeof(LevelRank), cmp_level_by_count);
+	while (kept < n && kept < max_categories && rank[kept].count >= 2)
+		kept++;
+	if (kept == 0 && n > 0)
+		kept = 1;
+	qsort(rank, kept, sizeof(LevelRank), cmp_level_by_text);
+	for (int i = 0; i < n; i++)
+		recode[i] = kept;
+	f->n_levels = kept;
+	f->levels = palloc(sizeof(char *) * Max(kept, 1));
+	for (int k = 0; k < kept; k++)
+	{
+		recode[rank[k].code] = k;
+		f->levels[k] = pstrdup(rank[k].text);
+	}
+	if (n > kept)
+		ereport(NOTICE,
+				(errmsg("column \"%s\": %d of its %d levels are grouped as \"other\"",
+						c->name, n - kept, n),
+				 errdetail("Levels seen only once, or beyond the %d most frequent, share one code.",
+						   max_categories)));
+	for (int64 i = 0; i < rows; i++)
+		if (!isnan(v[i]))
+			v[i] = recode[(int) v[i]];
+	pfree(rank);
+	pfree(recode);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static char *
+number_label(double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		return psprintf("%.0f", v);
+	return psprintf("%.15g", v);
+}
+
+/* Decide the task and turn the target into values or class indexes. */
+static void
+finish_target(Loader *ld, AmSchema *s)
+{
+	ColState   *t = &ld->target;
+	const char *req = ld->req->task;
+	bool		want_class,
+				want_reg;
+	double	   *y = t->vals[0];
+
+	s->target = t->name;
+	s->target_kind = t->kind;
+	s->target_type = format_type_be(t->typid);
+	want_class = strcmp(req, "classification") == 0 || strcmp(req, "binary") == 0 ||
+		strcmp(req, "multiclass") == 0;
+	want_reg = strcmp(req, "regression") == 0;
+
+	if (t->kind == AM_SRC_CATEGORICAL)
+	{
+		LevelRank  *rank;
+		int		   *recode;
+		int			n = t->levels->size;
+
+		if (want_reg)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("cannot train a regression on target column \"%s\" of type %s",
+							t->name, s->target_type)));
+		rank = palloc(sizeof(LevelRank) * n);
+		recode = palloc(sizeof(int) * n);
+		for (int i = 0; i < n; i++)
+		{
+			rank[i].code = i;
+			rank[i].text = t->level_text[i];
+			rank[i].count = t->counts[i];
+		}
+		qsort(rank, n, sizeof(LevelRank), cmp_level_by_text);
+		s->n_classes = n;
+		s->classes = palloc(sizeof(char *) * n);
+		for (int k = 0; k < n; k++)
+		{
+			recode[rank[k].code] = k;
+			s->classes[k] = pstrdup(rank[k].text);
+		}
+		for (int64 i = 0; i < ld->rows; i++)
+			y[i] = recode[(int) y[i]];
+	}
+	else
+	{
+		/* numbers and booleans: distinct values decide the task */
+		double	   *sorted = palloc(sizeof(double) * ld->rows);
+		int			distinct = 0;
+		bool		integral = true;
+
+		memcpy(sorted, y, sizeof(double) * ld->rows);
+		qsort(sorted, ld->rows, sizeof(double), cmp_double);
+		for (int64 i = 0; i < ld->rows; i++)
+		{
+			if (i == 0 || sorted[i] != sorted[i - 1])
+				sorted[distinct++] = sorted[i];
+			if (sorted[distinct - 1] != floor(sorted[distinct - 1]))
+				integral = false;
+		}
+		if (!want_class && !want_reg)
+		{
+			want_class = (t->kind == AM_SRC_BOOLEAN) ||
+				(integral && distinct <= INTEGER_CLASS_LIMIT);
+			if (want_class && t->kind != AM_SRC_BOOLEAN)
+				ereport(NOTICE,
+						(errmsg("task inferred as classification: target \"%s\" has %d integer values",
+								t->name, distinct),
+						 errhint("Pass task => 'regression' to predict it as a number.")));
+		}
+		if (!want_class)
+		{
+			if (distinct == 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("target column \"%s\" has the same value in every row", t->name)));
+			s->task = AM_TASK_REGRESSION;
+			s->n_classes = 0;
+			return;
+		}
+		if (distinct > MAX_CLASSES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("target column \"%s\" has %d distinct values, too many classes (at most %d)",
+							t->name, distinct, MAX_CLASSES),
+					 errhint("Pass task => 'regression' to predict it as a number.")));
+		s->n_classes = distinct;
+		s->classes = palloc(sizeof(char *) * distinct);
+		for (int k = 0; k < distinct; k++)
+			s->classes[k] = t->kind == AM_SRC_BOOLEAN ?
+				pstrdup(sorted[k] != 0 ? "true" : "false") : number_label(sorted[k]);
+		for (int64 i = 0; i < ld->rows; i++)
+		{
+			double	   *hit = bsearch(&y[i], sorted, distinct, sizeof(double), cmp_double);
+
+			y[i] = (double) (hit - sorted);
+		}
+	}
+	if (s->n_classes < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("target column \"%s\" has only one class (\"%s\")", t->name, s->classes[0]),
+				 errhint("Classification needs rows of at least two classes.")));
+	s->task = s->n_classes == 2 ? AM_TASK_BINARY : AM_TASK_MULTICLASS;
+	if (strcmp(req, "binary") == 0 && s->task != AM_TASK_BINARY)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("task \"binary\" needs two classes, but target column \"%s\" has %d",
+						t->name, s->n_classes)));
+	if (strcmp(req, "multiclass") == 0 && s->task != AM_TASK_MULTICLASS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("task \"multiclass\" needs at least three classes, but target column \"%s\" has 2",
+						t->name)));
+}
+
+static void
+build_schema(Loader *ld, AmSchema *s, AmDataset *d)
+{
+	int			nf = 0,
+				nc = 0;
+
+	s->columns = palloc0(sizeof(AmSourceColumn) * ld->n_cols);
+	s->features = palloc0(sizeof(AmFeature) * ld->n_parts_total);
+	d->x = palloc0(sizeof(double *) * ld->n_parts_total);
+	for (int c = 0; c < ld->n_cols; c++)
+	{
+		ColState   *col = &ld->cols[c];
+		int			first = nf;
+
+		if (col->drop)
+			continue;
+		for (int p = 0; p < col->n_parts; p++)
+		{
+			AmFeature  *f = &s->features[nf];
+
+			/* a date part without variation (say, one year) is left out */
+			if (col->n_parts > 1 && col->n_null == 0 && part_constant(col->vals[p], ld->rows))
+				continue;
+			f->name = psprintf("%s%s", col->name, am_part_suffix(col->parts[p]));
+			f->source = nc;
+			f->part = col->parts[p];
+			f->categorical = (col->kind == AM_SRC_CATEGORICAL);
+			if (f->categorical)
+				finish_categorical(col, ld->rows, ld->req->max_categories, f);
+			d->x[nf] = col->vals[p];
+			nf++;
+		}
+		if (nf == first)
+			continue;
+		s->columns[nc].name = col->name;
+		s->columns[nc].kind = col->kind;
+		s->columns[nc].type_name = format_type_be(col->typid);
+		nc++;
+	}
+	if (nf == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no usable feature columns remain"),
+				 errdetail("Every feature column is NULL, constant or identifier-like.")));
+	s->n_columns = nc;
+	s->n_features = nf;
+}
+
+void
+automl_load(const AmLoadRequest *req, AmLoadResult *res)
+{
+	Loader		ld;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	AmSchema   *s = palloc0(sizeof(AmSchema));
+	AmDataset  *d = palloc0(sizeof(AmDataset));
+
+	memset(&ld, 0, sizeof(ld));
+	ld.req = req;
+	ld.keep_cxt = CurrentMemoryContext;
+	ld.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl load rows",
+									   ALLOCSET_DEFAULT_SIZES);
+	res->sql = automl_source_sql(req->source);
+	plan = SPI_prepare(res->sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for source query: %s",
+			 SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	plan_columns(&ld, portal->tupDesc);
+	fetch_all(&ld, portal);
+	SPI_cursor_close(portal);
+	MemoryContextDelete(ld.row_cxt);
+
+	if (ld.rows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 ld.skipped > 0 ?
+				 errmsg("target column \"%s\" is NULL in every row", req->target) :
+				 errmsg("source returned no rows")));
+	if (ld.skipped > 0)
+		ereport(NOTICE,
+				(errmsg("%lld rows with a NULL target \"%s\" were skipped",
+						(long long) ld.skipped, req->target)));
+	choose_columns(&ld);
+	finish_target(&ld, s);
+	build_schema(&ld, s, d);
+
+	d->n_rows = (int) ld.rows;
+	d->y = ld.target.vals[0];
+	am_dataset_attach_schema(d, s);
+	res->data = d;
+	res->schema = s;
+	res->rows_skipped = ld.skipped;
+}

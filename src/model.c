@@ -1,0 +1,58 @@
+/*
+ * model.c
+ *	  Prediction through a complete model: raw features -> the family's
+ *	  encoding -> the family's predict.
+ */
+#include "model.h"
+
+#include "prep.h"
+
+void
+am_model_predict_row(AmModel *m, const double *raw, double *out)
+{
+	if (m->family->encoding == AM_ENCODING_DENSE)
+	{
+		if (m->scratch == NULL)
+			m->scratch = AM_NEW0(double, m->prep->n_out);
+		am_prep_transform_row(m->prep, raw, m->scratch);
+		m->family->predict(m->fitted, m->scratch, 1, 1, out);
+	}
+	else
+		m->family->predict(m->fitted, raw, 1, 1, out);
+}
+
+void
+am_model_predict(AmModel *m, const double *x, size_t ld, int n, double *out)
+{
+	if (m->family->encoding == AM_ENCODING_DENSE)
+	{
+		/* Encode in blocks so a large batch does not double its memory. */
+		const int	block = 4096;
+		int			q = m->prep->n_out;
+		int			outs = am_task_outputs(m->schema->task, m->schema->n_classes);
+		double	   *raw = AM_NEW(double, m->prep->n_in);
+		double	   *row = AM_NEW(double, q);
+		double	   *enc = AM_NEW(double, (size_t) block * q);
+
+		for (int r0 = 0; r0 < n; r0 += block)
+		{
+			int			nb = (n - r0 < block) ? n - r0 : block;
+
+			am_check_interrupts();
+			for (int i = 0; i < nb; i++)
+			{
+				for (int j = 0; j < m->prep->n_in; j++)
+					raw[j] = x[(size_t) j * ld + r0 + i];
+				am_prep_transform_row(m->prep, raw, row);
+				for (int c = 0; c < q; c++)
+					enc[(size_t) c * nb + i] = row[c];
+			}
+			m->family->predict(m->fitted, enc, (size_t) nb, nb, out + (size_t) r0 * outs);
+		}
+		am_free(raw);
+		am_free(row);
+		am_free(enc);
+	}
+	else
+		m->family->predict(m->fitted, x, ld, n, out);
+}

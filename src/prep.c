@@ -1,0 +1,300 @@
+/*
+ * prep.c
+ *	  Fit and apply the dense preprocessing (see prep.h).
+ */
+#include "prep.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of the non-missing values (0 when there are none). */
+static double
+median_of(const double *col, const int *rows, int n)
+{
+	double	   *v = AM_NEW(double, n > 0 ? n : 1);
+	int			m = 0;
+	double		med;
+
+	for (int k = 0; k < n; k++)
+	{
+		double		x = col[rows ? rows[k] : k];
+
+		if (!isnan(x))
+			v[m++] = x;
+	}
+	if (m == 0)
+	{
+		am_free(v);
+		return 0.0;
+	}
+	qsort(v, m, sizeof(double), cmp_double);
+	med = (m % 2) ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+	am_free(v);
+	return med;
+}
+
+AmPrep *
+am_prep_fit(const AmDataset *d, const int *rows, int n)
+{
+	AmPrep	   *prep = AM_NEW0(AmPrep, 1);
+	int			p = d->n_features;
+	int			out = 0;
+
+	prep->n_in = p;
+	prep->start = AM_NEW0(int, p + 1);
+	prep->categorical = AM_NEW0(bool, p);
+	prep->fill = AM_NEW0(double, p);
+	prep->center = AM_NEW0(double, p);
+	prep->scale = AM_NEW0(double, p);
+	prep->indicator = AM_NEW0(bool, p);
+	prep->n_codes = AM_NEW0(int, p);
+	prep->other_col = AM_NEW0(bool, p);
+	prep->null_col = AM_NEW0(bool, p);
+
+	for (int j = 0; j < p; j++)
+	{
+		const double *col = d->x[j];
+
+		am_check_interrupts();
+		prep->start[j] = out;
+		prep->categorical[j] = d->categorical[j];
+		if (d->categorical[j])
+		{
+			int			codes = d->n_codes[j];
+
+			prep->n_codes[j] = codes;
+			for (int k = 0; k < n; k++)
+			{
+				double		x = col[rows ? rows[k] : k];
+
+				if (isnan(x))
+					prep->null_col[j] = true;
+				else if ((int) x == codes - 1)
+					prep->other_col[j] = true;
+			}
+			out += (codes - 1) + (prep->other_col[j] ? 1 : 0) + (prep->null_col[j] ? 1 : 0);
+		}
+		else
+		{
+			double		fill = median_of(col, rows, n);
+			double		sum = 0.0,
+						sumsq = 0.0,
+						mean,
+						var;
+			bool		missing = false;
+
+			for (int k = 0; k < n; k++)
+			{
+				double		x = col[rows ? rows[k] : k];
+
+				if (isnan(x))
+				{
+					missing = true;
+					x = fill;
+				}
+				sum += x;
+			}
+			mean = n > 0 ? sum / n : 0.0;
+			for (int k = 0; k < n; k++)
+			{
+				double		x = col[rows ? rows[k] : k];
+
+				if (isnan(x))
+					x = fill;
+				sumsq += (x - mean) * (x - mean);
+			}
+			var = n > 0 ? sumsq / n : 0.0;
+			prep->fill[j] = fill;
+			prep->center[j] = mean;
+			prep->scale[j] = (var > 1e-24 * (1.0 + mean * mean)) ? sqrt(var) : 1.0;
+			prep->indicator[j] = missing;
+			out += 1 + (missing ? 1 : 0);
+		}
+	}
+	prep->start[p] = out;
+	prep->n_out = out;
+	return prep;
+}
+
+/* Encode feature j's value x into out[start..] (zeros already there). */
+static inline void
+encode_value(const AmPrep *prep, int j, double x, double *out, size_t stride)
+{
+	int			c = prep->start[j];
+
+	if (prep->categorical[j])
+	{
+		int			codes = prep->n_codes[j];
+
+		if (isnan(x))
+		{
+			if (prep->null_col[j])
+			{
+				int			pos = (codes - 1) + (prep->other_col[j] ? 1 : 0);
+
+				out[(size_t) (c + pos) * stride] = 1.0;
+			}
+			return;
+		}
+		else
+		{
+			int			code = (int) x;
+
+			if (code < 0 || code >= codes - 1)
+			{
+				/* "other": rare at training or unseen now */
+				if (prep->other_col[j])
+					out[(size_t) (c + codes - 1) * stride] = 1.0;
+				return;
+			}
+			out[(size_t) (c + code) * stride] = 1.0;
+		}
+	}
+	else
+	{
+		bool		missing = isnan(x);
+
+		if (missing)
+			x = prep->fill[j];
+		out[(size_t) c * stride] = (x - prep->center[j]) / prep->scale[j];
+		if (prep->indicator[j])
+			out[(size_t) (c + 1) * stride] = missing ? 1.0 : 0.0;
+	}
+}
+
+double *
+am_prep_transform(const AmPrep *prep, const AmDataset *d, const int *rows, int n)
+{
+	double	   *m;
+
+	am_memory_reserve((size_t) n * prep->n_out * sizeof(double), "encoded feature matrix");
+	m = AM_NEW0(double, (size_t) n * prep->n_out);
+	for (int j = 0; j < prep->n_in; j++)
+	{
+		const double *col = d->x[j];
+
+		am_check_interrupts();
+		for (int k = 0; k < n; k++)
+			encode_value(prep, j, col[rows ? rows[k] : k], m + k, (size_t) n);
+	}
+	return m;
+}
+
+void
+am_prep_transform_row(const AmPrep *prep, const double *raw, double *out)
+{
+	memset(out, 0, sizeof(double) * prep->n_out);
+	for (int j = 0; j < prep->n_in; j++)
+		encode_value(prep, j, raw[j], out, 1);
+}
+
+int
+am_prep_source_of(const AmPrep *prep, int col)
+{
+	/* start[] is sorted; n_in is small enough for a binary search anyway */
+	int			lo = 0,
+				hi = prep->n_in - 1;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi + 1) / 2;
+
+		if (prep->start[mid] <= col)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+void
+am_prep_serialize(const AmPrep *prep, AmWriter *w)
+{
+	am_w_u32(w, (uint32_t) prep->n_in);
+	for (int j = 0; j < prep->n_in; j++)
+	{
+		am_w_u8(w, prep->categorical[j]);
+		if (prep->categorical[j])
+		{
+			am_w_u8(w, prep->other_col[j]);
+			am_w_u8(w, prep->null_col[j]);
+		}
+		else
+		{
+			am_w_f64(w, prep->fill[j]);
+			am_w_f64(w, prep->center[j]);
+			am_w_f64(w, prep->scale[j]);
+			am_w_u8(w, prep->indicator[j]);
+		}
+	}
+}
+
+AmPrep *
+am_prep_deserialize(AmReader *r, const AmSchema *schema)
+{
+	AmPrep	   *prep = AM_NEW0(AmPrep, 1);
+	uint32_t	p = am_r_u32(r);
+	int			out = 0;
+
+	if (!am_r_ok(r) || p != (uint32_t) schema->n_features)
+	{
+		am_r_fail(r);
+		return NULL;
+	}
+	prep->n_in = (int) p;
+	prep->start = AM_NEW0(int, p + 1);
+	prep->categorical = AM_NEW0(bool, p);
+	prep->fill = AM_NEW0(double, p);
+	prep->center = AM_NEW0(double, p);
+	prep->scale = AM_NEW0(double, p);
+	prep->indicator = AM_NEW0(bool, p);
+	prep->n_codes = AM_NEW0(int, p);
+	prep->other_col = AM_NEW0(bool, p);
+	prep->null_col = AM_NEW0(bool, p);
+	for (uint32_t j = 0; j < p && am_r_ok(r); j++)
+	{
+		const AmFeature *f = &schema->features[j];
+
+		prep->start[j] = out;
+		prep->categorical[j] = am_r_u8(r) != 0;
+		if (prep->categorical[j] != f->categorical)
+		{
+			am_r_fail(r);
+			break;
+		}
+		if (f->categorical)
+		{
+			prep->n_codes[j] = am_feature_codes(f);
+			prep->other_col[j] = am_r_u8(r) != 0;
+			prep->null_col[j] = am_r_u8(r) != 0;
+			out += f->n_levels + prep->other_col[j] + prep->null_col[j];
+		}
+		else
+		{
+			prep->fill[j] = am_r_f64_finite(r, false);
+			prep->center[j] = am_r_f64_finite(r, false);
+			prep->scale[j] = am_r_f64_finite(r, false);
+			prep->indicator[j] = am_r_u8(r) != 0;
+			if (!(prep->scale[j] > 0.0))
+				am_r_fail(r);
+			out += 1 + prep->indicator[j];
+		}
+	}
+	if (!am_r_ok(r))
+		return NULL;
+	prep->start[p] = out;
+	prep->n_out = out;
+	return prep;
+}
