@@ -49,9 +49,16 @@ check_version_exists(const char *name, int32 version)
 Datum
 automl_deploy(PG_FUNCTION_ARGS)
 {
-	char	   *name = model_name_arg(PG_GETARG_TEXT_PP(0));
-	int32		version = PG_GETARG_INT32(1);
+	char	   *name;
+	int32		version;
 	CatalogWriter w;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name and version must not be NULL")));
+	name = model_name_arg(PG_GETARG_TEXT_PP(0));
+	version = PG_GETARG_INT32(1);
 
 	PreventCommandIfReadOnly("automl.deploy()");
 	if (SPI_connect() != SPI_OK_CONNECT)

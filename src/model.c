@@ -8,12 +8,17 @@
 #include "prep.h"
 
 void
+am_model_init_scratch(AmModel *m)
+{
+	if (m->prep != NULL && m->scratch == NULL)
+		m->scratch = AM_NEW0(double, m->prep->n_out);
+}
+
+void
 am_model_predict_row(AmModel *m, const double *raw, double *out)
 {
 	if (m->family->encoding == AM_ENCODING_DENSE)
 	{
-		if (m->scratch == NULL)
-			m->scratch = AM_NEW0(double, m->prep->n_out);
 		am_prep_transform_row(m->prep, raw, m->scratch);
 		m->family->predict(m->fitted, m->scratch, 1, 1, out);
 	}

@@ -170,6 +170,12 @@ typedef struct AmModel
 } AmModel;
 
 /*
+ * Allocate the model's scratch row where the model itself lives; done by
+ * am_model_fit() and am_model_deserialize().
+ */
+extern void am_model_init_scratch(AmModel *m);
+
+/*
  * Predict one row of raw features (schema->n_features values, stride 1).
  * out receives am_task_outputs() values.  Not reentrant: uses the model's
  * scratch row.

@@ -219,6 +219,7 @@ am_model_fit(const AmDataset *d, const AmSchema *schema, const AmFamily *f,
 	m->fitted = f->fit(&in, &m->params, err);
 	if (m->fitted == NULL)
 		return NULL;
+	am_model_init_scratch(m);
 	return m;
 }
 
@@ -377,13 +378,22 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	cap = cfg->max_trials > 0 && cfg->max_trials < total ? cfg->max_trials : total;
 	res->trials = AM_NEW0(AmTrial, cap > 0 ? cap : 1);
 
+	/* Build each family's shared state once; families with one prepare share it. */
 	for (int i = 0; i < cfg->n_families; i++)
-		if (cfg->families[i]->prepare)
+	{
+		if (cfg->families[i]->prepare == NULL)
+			continue;
+		for (int k = 0; k < i; k++)
+			if (cfg->families[k]->prepare == cfg->families[i]->prepare)
+				st.prepared[i] = st.prepared[k];
+		if (st.prepared[i] == NULL)
 		{
+			am_check_interrupts();
 			st.prepared[i] = cfg->families[i]->prepare(d, err);
 			if (st.prepared[i] == NULL)
 				return NULL;
 		}
+	}
 
 	if (st.n_folds == 0)
 	{

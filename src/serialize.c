@@ -192,7 +192,8 @@ am_model_deserialize(const void *data, size_t len, AmErr *err)
 {
 	AmReader	r;
 	char		magic[4];
-	uint16_t	version;
+	uint16_t	version,
+				flags;
 	uint32_t	payload_len,
 				crc,
 				fam_len;
@@ -205,7 +206,7 @@ am_model_deserialize(const void *data, size_t len, AmErr *err)
 	am_r_init(&r, data, len);
 	am_r_bytes(&r, magic, 4);
 	version = am_r_u16(&r);
-	(void) am_r_u16(&r);
+	flags = am_r_u16(&r);
 	payload_len = am_r_u32(&r);
 	crc = am_r_u32(&r);
 	if (!am_r_ok(&r) || memcmp(magic, AM_MODEL_MAGIC, 4) != 0)
@@ -218,6 +219,11 @@ am_model_deserialize(const void *data, size_t len, AmErr *err)
 		am_err_set(err, AM_ERR_CORRUPT,
 				   "model format version %u is not supported (this build reads up to %u)",
 				   version, AM_MODEL_FORMAT_VERSION);
+		return NULL;
+	}
+	if (flags != 0)
+	{
+		am_err_set(err, AM_ERR_CORRUPT, "model header has unknown flags %#x", flags);
 		return NULL;
 	}
 	if ((size_t) payload_len != len - HEADER_LEN)
@@ -281,13 +287,12 @@ am_model_deserialize(const void *data, size_t len, AmErr *err)
 	m->fitted = m->family->deserialize(&fr, p, m->schema->task, m->schema->n_classes, err);
 	if (m->fitted == NULL || !am_r_ok(&fr) || am_r_remaining(&fr) != 0)
 	{
-		if (err && err->kind == AM_ERR_NONE)
-			am_err_set(err, AM_ERR_CORRUPT, "algorithm \"%s\" payload is invalid",
-					   family_name);
-		else if (m->fitted != NULL)
+		/* keep the family's own message when it gave one */
+		if (m->fitted != NULL || err == NULL || err->kind == AM_ERR_NONE)
 			am_err_set(err, AM_ERR_CORRUPT, "algorithm \"%s\" payload is invalid",
 					   family_name);
 		return NULL;
 	}
+	am_model_init_scratch(m);
 	return m;
 }
