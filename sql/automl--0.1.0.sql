@@ -115,14 +115,16 @@ CREATE FUNCTION automl.metric_greater_is_better(metric text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
     RETURN metric NOT IN ('rmse', 'mae', 'log_loss');
 
+-- Rank 1 is the kept model: ties go to the earlier trial, as in the search.
 CREATE VIEW automl.leaderboard AS
 SELECT r.name,
        r.version,
        r.run_id,
-       rank() OVER (PARTITION BY t.run_id
-                    ORDER BY (t.status = 'ok') DESC,
-                             CASE WHEN automl.metric_greater_is_better(t.metric)
-                                  THEN -t.score ELSE t.score END) AS rank,
+       row_number() OVER (PARTITION BY t.run_id
+                          ORDER BY (t.status = 'ok') DESC,
+                                   CASE WHEN automl.metric_greater_is_better(t.metric)
+                                        THEN -t.score ELSE t.score END,
+                                   t.trial) AS rank,
        t.trial,
        t.algorithm,
        t.hyperparameters,
@@ -148,11 +150,12 @@ CREATE FUNCTION automl._invalidate_cache() RETURNS trigger
 
 CREATE TRIGGER deployments_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON automl.deployments FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
-CREATE TRIGGER models_invalidate AFTER UPDATE OR DELETE OR TRUNCATE
+CREATE TRIGGER models_invalidate AFTER DELETE OR TRUNCATE
     ON automl.models FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
 CREATE TRIGGER model_data_invalidate AFTER UPDATE OR DELETE OR TRUNCATE
     ON automl.model_data FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
 
+GRANT USAGE ON SCHEMA automl TO PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA automl FROM PUBLIC;
 GRANT SELECT ON automl.model_names, automl.runs, automl.models, automl.trials,
     automl.deployments, automl.leaderboard, automl.deployed TO PUBLIC;
@@ -194,7 +197,7 @@ COMMENT ON FUNCTION automl.train(text, text, text, text, text, interval, integer
 
 CREATE FUNCTION automl.deploy(name text, version integer) RETURNS void
 AS 'MODULE_PATHNAME', 'automl_deploy'
-LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 -- ---------------------------------------------------------------------------
 -- Scoring: the deployed version of a name is resolved once per statement.

@@ -1,0 +1,134 @@
+-- basics: train on real data sets, score them in SQL, versions and deploys.
+-- Score floors come from the peer baselines (scikit-learn defaults, 5-fold CV).
+SET automl.progress = off;
+
+-- binary, text target; "id" is recognised as an identifier and left out
+SELECT name, version, task, algorithm, metric, score >= 0.98 AS roc_auc_ok, trials, rows, features
+  FROM automl.train('cancer', 'breast_cancer', 'diagnosis');
+
+-- multiclass
+SELECT name, version, task, metric, score >= 0.93 AS accuracy_ok, rows, features
+  FROM automl.train('iris', 'iris', 'species', exclude => '{id}');
+
+-- regression from a query
+SELECT name, version, task, metric, score >= 0.45 AS r2_ok, rows, features
+  FROM automl.train('progress', 'SELECT * FROM diabetes WHERE age > 20', 'progression',
+                    exclude => '{id}');
+
+-- NULLs and categoricals (island, sex)
+SELECT name, task, metric, score >= 0.98 AS accuracy_ok, rows, features
+  FROM automl.train('penguins', 'penguins', 'species', exclude => '{id}');
+
+-- text target, categoricals, imbalance (14% churn)
+SELECT name, task, metric, score >= 0.80 AS roc_auc_ok, rows, features
+  FROM automl.train('churn', 'mlc_churn', 'churn', exclude => '{id}',
+                    options => '{"seed": 7}');
+
+-- scoring inside queries
+SELECT id, automl.predict_label('cancer', b) AS predicted, diagnosis
+  FROM breast_cancer b ORDER BY id LIMIT 5;
+SELECT avg((automl.predict_label('cancer', b) = diagnosis)::int) > 0.97 AS accuracy_ok
+  FROM breast_cancer b;
+SELECT bool_and(abs(p[1] + p[2] - 1) < 1e-12 AND p[1] >= 0 AND p[2] >= 0) AS proba_ok,
+       min(array_length(p, 1)) AS classes
+  FROM (SELECT automl.predict_proba('cancer', b) AS p FROM breast_cancer b) s;
+SELECT automl.classes('cancer'), automl.classes('iris'), automl.classes('progress');
+SELECT automl.feature_names('penguins');
+SELECT species, automl.predict_label('penguins', p) AS predicted, sex
+  FROM penguins p WHERE sex IS NULL ORDER BY id LIMIT 3;
+
+-- SQL predictions equal the kernel's: the training metrics stored with the
+-- model were computed by the kernel on the same rows
+SELECT avg((automl.predict_label('churn', c) = churn)::int)
+       = (metrics->'training'->>'accuracy')::float8 AS churn_same,
+       (SELECT avg((automl.predict_label('iris', i) = species)::int) FROM iris i)
+       = (SELECT (metrics->'training'->>'accuracy')::float8 FROM automl.models WHERE name = 'iris')
+       AS iris_same
+  FROM mlc_churn c, automl.models m WHERE m.name = 'churn'
+ GROUP BY m.metrics;
+SELECT abs(1 - sum((progression - p)^2) / sum((progression - avg_y)^2)
+           - (m.metrics->'training'->>'r2')::float8) < 1e-9 AS r2_same
+  FROM (SELECT progression, automl.predict('progress', d) AS p,
+               avg(progression) OVER () AS avg_y
+          FROM diabetes d WHERE age > 20) s, automl.models m
+ WHERE m.name = 'progress'
+ GROUP BY m.metrics;
+
+-- the array form takes the features in feature_names() order
+SELECT automl.feature_names('progress');
+SELECT bool_and(automl.predict('progress', d)
+                = automl.predict('progress', ARRAY[age, sex, bmi, bp, s1, s2, s3, s4, s5, s6]))
+       AS array_same
+  FROM diabetes d;
+SELECT automl.predict('progress', ARRAY[50, 1, NULL, 90, 190, 120, 50, 4, 4.6, 90]::float8[])
+       BETWEEN 25 AND 346 AS missing_bmi_ok;
+
+-- a second backend loads the stored model and predicts the same values
+CREATE TABLE first_backend AS
+SELECT id, automl.predict('progress', d) AS p, automl.predict_proba('penguins', pg) AS pp
+  FROM diabetes d JOIN penguins pg USING (id);
+\c
+SET automl.progress = off;
+SELECT count(*) AS rows, count(*) FILTER (WHERE automl.predict('progress', d) <> f.p
+                                          OR automl.predict_proba('penguins', pg) <> f.pp) AS different
+  FROM first_backend f JOIN diabetes d USING (id) JOIN penguins pg USING (id);
+
+-- what was tried and kept
+SELECT name, version, status, task, algorithm, metric, target, classes, n_rows, n_features,
+       length(data_fingerprint) AS fingerprint_len, trials, created_by, extension_version
+  FROM automl.models ORDER BY model_id;
+SELECT r.name, count(*) AS trials, count(*) FILTER (WHERE t.status = 'ok') AS ok,
+       bool_and(array_length(t.fold_scores, 1) = 5) AS five_folds
+  FROM automl.trials t JOIN automl.runs r USING (run_id)
+ GROUP BY r.name ORDER BY r.name;
+SELECT l.name, l.rank, l.algorithm, l.hyperparameters = m.hyperparameters AS is_kept_model
+  FROM automl.leaderboard l JOIN automl.models m USING (name, version)
+ WHERE l.rank = 1 ORDER BY l.name;
+SELECT jsonb_path_query_array(features, '$.columns[*].kind') AS kinds,
+       jsonb_path_query_array(features, '$.features[*] ? (@.levels != null).levels')
+  FROM automl.models WHERE name = 'penguins';
+SELECT count(*) FILTER (WHERE c.relkind = 'r') AS tables
+  FROM pg_class c WHERE c.relnamespace = 'automl'::regnamespace;
+
+-- versions: a new training is stored, not deployed, until automl.deploy()
+SELECT name, version FROM automl.train('iris', 'SELECT * FROM iris WHERE species <> ''setosa''',
+                                      'species', exclude => '{id}');
+SELECT name, version FROM automl.deployed ORDER BY name;
+SELECT automl.classes('iris');
+SELECT automl.deploy('iris', 2);
+SELECT automl.classes('iris');
+-- a rolled-back deploy changes nothing
+BEGIN;
+SELECT automl.deploy('iris', 1);
+SELECT automl.classes('iris');
+ROLLBACK;
+SELECT automl.classes('iris');
+SELECT name, version, previous_version, strategy FROM automl.deployments ORDER BY deployment_id;
+SELECT name, version, status FROM automl.models WHERE name = 'iris' ORDER BY version;
+
+-- fixed hyperparameters and no cross-validation
+SELECT name, version, algorithm, score IS NULL AS no_cv_score, trials
+  FROM automl.train('iris_fixed', 'iris', 'species', exclude => '{id}',
+                    options => '{"cv_folds": 0, "hyperparameters": {"linear": {"alpha": 0.01}}}');
+SELECT hyperparameters FROM automl.models WHERE name = 'iris_fixed';
+-- max_trials caps the search; the same seed gives the same leaderboard
+SELECT trials FROM automl.train('cancer_a', 'breast_cancer', 'diagnosis', exclude => '{id}',
+                                max_trials => 3, options => '{"seed": 11}');
+SELECT trials FROM automl.train('cancer_b', 'breast_cancer', 'diagnosis', exclude => '{id}',
+                                max_trials => 3, options => '{"seed": 11}');
+SELECT a.trial, a.hyperparameters = b.hyperparameters AS same_candidate,
+       a.fold_scores = b.fold_scores AS same_fold_scores
+  FROM automl.trials a JOIN automl.trials b USING (trial)
+ WHERE a.name = 'cancer_a' AND b.name = 'cancer_b' ORDER BY a.trial;
+-- the metric can be chosen
+SELECT metric, score > 0.9 AS ok FROM automl.train('cancer_acc', 'breast_cancer', 'diagnosis',
+                                                  metric => 'accuracy', exclude => '{id}',
+                                                  max_trials => 1);
+-- a numeric target with few integer values is a classification; task overrides it
+CREATE TABLE small_int AS
+SELECT i, (i % 7)::float8 AS x, CASE WHEN i % 7 < 3 THEN 0 ELSE 1 END AS y
+  FROM generate_series(1, 200) i;
+SELECT task, metric FROM automl.train('small_int', 'SELECT x, y FROM small_int', 'y', max_trials => 1);
+SELECT automl.predict('small_int', s) AS predicted, y FROM small_int s WHERE i IN (1, 5);
+SELECT task, metric FROM automl.train('small_int_r', 'SELECT x, y FROM small_int', 'y',
+                                      task => 'regression', max_trials => 1);

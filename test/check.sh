@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# test/check.sh: the whole test suite on a fresh Debian 12 machine.
+#
+# Installs missing packages, builds and installs the extension, runs the
+# kernel unit tests, starts a throwaway cluster and runs the pg_regress
+# suite against it, then the multi-session tests under test/.  Exits non-zero
+# on any failure.  This is what CI (.ci/run) runs.
+cd "$(dirname "$0")/.."
+. test/lib/common.sh
+. test/lib/cluster.sh
+
+build_and_install
+echo "== kernel unit tests"
+make -s unit
+
+dir=$(cluster_dir check)
+trap 'cluster_stop; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+cluster_start "$dir"
+
+echo "== regression tests"
+if ! make -s installcheck; then
+	[ -f regression.diffs ] && head -200 regression.diffs
+	exit 1
+fi
+cluster_check_crashes
+echo "all tests passed"

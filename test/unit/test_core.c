@@ -1,0 +1,415 @@
+/*
+ * test_core.c
+ *	  Unit tests of the pure core without a server: JSON, byte reader,
+ *	  options, metrics, folds, preprocessing, the linear family, the model
+ *	  byte format and candidate generation.
+ */
+#include <stdlib.h>
+
+#include "buf.h"
+#include "cv.h"
+#include "json.h"
+#include "metrics.h"
+#include "model.h"
+#include "options.h"
+#include "prep.h"
+#include "rng.h"
+#include "search.h"
+#include "unit.h"
+
+static void
+test_json(void)
+{
+	AmErr		err;
+	const char *ok = "{\"a\": [1, 2.5e1, -0.5], \"b\": {\"c\": \"x\\u00e9\\n\"}, \"d\": true, \"e\": null}";
+	AmJson	   *j = am_json_parse(ok, strlen(ok), &err);
+	const AmJson *a;
+
+	CHECK(j != NULL && j->type == AM_JSON_OBJECT && j->n == 4);
+	a = am_json_get(j, "a");
+	CHECK(a && a->type == AM_JSON_ARRAY && a->n == 3);
+	CHECK_NEAR(a->items[1].number, 25.0, 0);
+	CHECK(strcmp(am_json_get(am_json_get(j, "b"), "c")->string, "x\xc3\xa9\n") == 0);
+	CHECK(am_json_get(j, "d")->boolean);
+	CHECK(am_json_get(j, "e")->type == AM_JSON_NULL);
+
+	/* malformed inputs are rejected with a position */
+	{
+		const char *bad[] = {"", "{", "{\"a\":}", "[1,]", "01", "1.", "\"\\u12\"", "{\"a\":1}x",
+			"\"\\ud800\"", "{\"a\":1,\"a\":2}", "\"\\u0000\"", "[1e999]", "tru", "\"abc"};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		{
+			am_err_clear(&err);
+			CHECK(am_json_parse(bad[i], strlen(bad[i]), &err) == NULL);
+			CHECK(strncmp(err.msg, "invalid JSON at byte", 20) == 0);
+		}
+	}
+	/* nesting is bounded */
+	{
+		char		deep[200];
+
+		memset(deep, '[', sizeof(deep));
+		CHECK(am_json_parse(deep, sizeof(deep), &err) == NULL);
+		CHECK(strstr(err.msg, "nested too deeply") != NULL);
+	}
+}
+
+static void
+test_reader(void)
+{
+	AmWriter	w;
+	AmReader	r;
+
+	am_w_init(&w);
+	am_w_u32(&w, 7);
+	am_w_f64(&w, -1.5);
+	am_w_str(&w, "abc");
+	am_r_init(&r, w.data, w.len);
+	CHECK(am_r_u32(&r) == 7);
+	CHECK(am_r_f64(&r) == -1.5);
+	CHECK(strcmp(am_r_str(&r), "abc") == 0);
+	CHECK(am_r_ok(&r) && am_r_remaining(&r) == 0);
+	CHECK(am_r_u8(&r) == 0 && !am_r_ok(&r));	/* reading past the end fails */
+
+	/* a count the remaining bytes cannot hold is refused before allocating */
+	am_w_init(&w);
+	am_w_u32(&w, 1000000);
+	am_w_f64(&w, 1.0);
+	am_r_init(&r, w.data, w.len);
+	CHECK(am_r_count(&r, 8, UINT32_MAX) == 0 && !am_r_ok(&r));
+
+	/* CRC-32C check value */
+	CHECK(am_crc32c("123456789", 9) == 0xE3069283u);
+}
+
+static void
+test_options(void)
+{
+	AmTrainOptions o;
+	AmErr		err;
+	const char *good = "{\"seed\": 7, \"cv_folds\": 3, \"hyperparameters\": "
+		"{\"linear\": {\"alpha\": [0.1, 1], \"max_iter\": {\"min\": 10, \"max\": 50}}}}";
+
+	CHECK(am_options_parse(good, strlen(good), &o, &err));
+	CHECK(o.seed == 7 && o.cv_folds == 3 && o.n_families == 1);
+	CHECK(o.families[0].n == 2 && o.families[0].c[0].n_values == 2);
+	CHECK(o.families[0].c[1].has_range && o.families[0].c[1].hi == 50);
+
+	{
+		struct
+		{
+			const char *json;
+			const char *msg;
+		}			bad[] = {
+			{"[]", "options must be a JSON object, not array"},
+			{"{\"sede\": 1}", "unrecognized option \"sede\""},
+			{"{\"cv_folds\": 1}", "option \"cv_folds\" must be 0"},
+			{"{\"cv_folds\": 2.5}", "option \"cv_folds\" must be an integer"},
+			{"{\"hyperparameters\": {\"nope\": {}}}", "unknown algorithm \"nope\""},
+			{"{\"hyperparameters\": {\"linear\": {\"beta\": 1}}}", "algorithm \"linear\" has no hyperparameter \"beta\""},
+			{"{\"hyperparameters\": {\"linear\": {\"alpha\": -1}}}", "must be between 0 and"},
+			{"{\"hyperparameters\": {\"linear\": {\"max_iter\": 1.5}}}", "must be an integer"},
+			{"{\"hyperparameters\": {\"linear\": {\"alpha\": {\"min\": 2, \"max\": 1}}}}", "min 2 above max 1"},
+			{"{\"hyperparameters\": {\"linear\": {\"alpha\": \"big\"}}}", "must be a number, not string"},
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		{
+			am_err_clear(&err);
+			CHECK(!am_options_parse(bad[i].json, strlen(bad[i].json), &o, &err));
+			if (strstr(err.msg, bad[i].msg) == NULL)
+				fprintf(stderr, "  got \"%s\" for %s\n", err.msg, bad[i].json);
+			CHECK(strstr(err.msg, bad[i].msg) != NULL);
+		}
+	}
+}
+
+static void
+test_metrics(void)
+{
+	double		y[] = {0, 0, 1, 1};
+	double		p[] = {0.1, 0.4, 0.35, 0.8};
+	double		yr[] = {1, 2, 3};
+	double		pr[] = {1, 2, 5};
+	double		ym[] = {0, 1, 2};
+	double		pm[] = {0.8, 0.1, 0.1, 0.2, 0.7, 0.1, 0.5, 0.2, 0.3};
+
+	CHECK_NEAR(am_metric_score(AM_METRIC_ROC_AUC, AM_TASK_BINARY, 2, y, p, 4, NULL), 0.75, 1e-12);
+	CHECK_NEAR(am_metric_score(AM_METRIC_ACCURACY, AM_TASK_BINARY, 2, y, p, 4, NULL), 0.75, 1e-12);
+	CHECK_NEAR(am_metric_score(AM_METRIC_RMSE, AM_TASK_REGRESSION, 0, yr, pr, 3, NULL),
+			   sqrt(4.0 / 3.0), 1e-12);
+	CHECK_NEAR(am_metric_score(AM_METRIC_MAE, AM_TASK_REGRESSION, 0, yr, pr, 3, NULL), 2.0 / 3.0, 1e-12);
+	CHECK_NEAR(am_metric_score(AM_METRIC_R2, AM_TASK_REGRESSION, 0, yr, pr, 3, NULL), -1.0, 1e-12);
+	CHECK_NEAR(am_metric_score(AM_METRIC_ACCURACY, AM_TASK_MULTICLASS, 3, ym, pm, 3, NULL),
+			   2.0 / 3.0, 1e-12);
+	CHECK_NEAR(am_metric_score(AM_METRIC_LOG_LOSS, AM_TASK_MULTICLASS, 3, ym, pm, 3, NULL),
+			   -(log(0.8) + log(0.7) + log(0.3)) / 3, 1e-12);
+	/* ties count one half */
+	{
+		double		pt[] = {0.5, 0.5, 0.5, 0.5};
+
+		CHECK_NEAR(am_metric_score(AM_METRIC_ROC_AUC, AM_TASK_BINARY, 2, y, pt, 4, NULL), 0.5, 1e-12);
+	}
+	CHECK(am_metric_better(AM_METRIC_RMSE, 1.0, 2.0));
+	CHECK(am_metric_better(AM_METRIC_ROC_AUC, 0.9, 0.8));
+}
+
+static void
+test_folds(void)
+{
+	int			n = 103;
+	double	   *y = malloc(sizeof(double) * n);
+	int		   *f1,
+			   *f2;
+	int			count[5][3] = {{0}};
+
+	for (int i = 0; i < n; i++)
+		y[i] = i < 60 ? 0 : (i < 90 ? 1 : 2);
+	f1 = am_cv_folds(y, n, AM_TASK_MULTICLASS, 3, 5, 42);
+	f2 = am_cv_folds(y, n, AM_TASK_MULTICLASS, 3, 5, 42);
+	CHECK(memcmp(f1, f2, sizeof(int) * n) == 0);	/* reproducible */
+	for (int i = 0; i < n; i++)
+		count[f1[i]][(int) y[i]]++;
+	for (int f = 0; f < 5; f++)
+	{
+		CHECK(count[f][0] == 12);	/* stratified: 60 / 5 */
+		CHECK(count[f][1] == 6);
+		CHECK(count[f][2] >= 2 && count[f][2] <= 3);
+	}
+}
+
+/* y = 3 x0 - 2 x1 + 1 exactly: ridge with alpha 0 recovers it. */
+static AmDataset *
+linear_dataset(int n, AmTask task, uint64_t seed)
+{
+	AmDataset  *d = AM_NEW0(AmDataset, 1);
+	AmRng		rng;
+
+	am_rng_seed(&rng, seed);
+	d->n_rows = n;
+	d->n_features = 3;
+	d->x = AM_NEW(double *, 3);
+	d->categorical = AM_NEW0(bool, 3);
+	d->n_codes = AM_NEW0(int, 3);
+	d->y = AM_NEW(double, n);
+	for (int j = 0; j < 3; j++)
+		d->x[j] = AM_NEW(double, n);
+	d->categorical[2] = true;
+	d->n_codes[2] = 3;
+	for (int i = 0; i < n; i++)
+	{
+		double		z;
+
+		d->x[0][i] = am_rng_normal(&rng);
+		d->x[1][i] = am_rng_normal(&rng) * 2 + 5;
+		d->x[2][i] = (double) (i % 3);
+		z = 3 * d->x[0][i] - 2 * d->x[1][i] + 1 + (d->x[2][i] == 1 ? 0.5 : 0);
+		if (task == AM_TASK_REGRESSION)
+			d->y[i] = z;
+		else
+			d->y[i] = am_rng_uniform(&rng) < 1 / (1 + exp(-(z + 9))) ? 1 : 0;
+	}
+	d->task = task;
+	d->n_classes = task == AM_TASK_REGRESSION ? 0 : 2;
+	return d;
+}
+
+static void
+test_prep(void)
+{
+	AmDataset  *d = linear_dataset(10, AM_TASK_REGRESSION, 1);
+	AmPrep	   *p;
+	double	   *m;
+	double		raw[3] = {NAN, 5.0, 7.0},
+				out[8];
+
+	d->x[0][3] = NAN;
+	p = am_prep_fit(d, NULL, 10);
+	/* x0: value + missing indicator; x1: value; x2: 2 levels + other (code 2) seen */
+	CHECK(p->n_out == 2 + 1 + 3);
+	m = am_prep_transform(p, d, NULL, 10);
+	{
+		double		s = 0;
+
+		for (int i = 0; i < 10; i++)
+			s += m[2 * 10 + i];
+		CHECK_NEAR(s, 0.0, 1e-9);	/* x1 standardised */
+	}
+	CHECK(m[1 * 10 + 3] == 1.0);	/* missing indicator */
+	am_prep_transform_row(p, raw, out);
+	CHECK(out[1] == 1.0);		/* NaN -> indicator */
+	CHECK(out[3] == 0.0 && out[4] == 0.0 && out[5] == 1.0);	/* unseen -> other */
+	CHECK(am_prep_source_of(p, 0) == 0 && am_prep_source_of(p, 2) == 1 && am_prep_source_of(p, 5) == 2);
+}
+
+static AmSchema *
+schema_for(const AmDataset *d)
+{
+	AmSchema   *s = AM_NEW0(AmSchema, 1);
+	static char *levels[] = {"a", "b"};
+	static char *classes[] = {"no", "yes"};
+
+	s->n_columns = 3;
+	s->columns = AM_NEW0(AmSourceColumn, 3);
+	s->n_features = 3;
+	s->features = AM_NEW0(AmFeature, 3);
+	for (int j = 0; j < 3; j++)
+	{
+		s->columns[j].name = am_strdup(j == 0 ? "x0" : j == 1 ? "x1" : "c");
+		s->columns[j].kind = j == 2 ? AM_SRC_CATEGORICAL : AM_SRC_NUMERIC;
+		s->columns[j].type_name = "t";
+		s->features[j].name = s->columns[j].name;
+		s->features[j].source = j;
+		s->features[j].categorical = (j == 2);
+	}
+	s->features[2].n_levels = 2;
+	s->features[2].levels = levels;
+	s->target = "y";
+	s->target_type = "t";
+	s->task = d->task;
+	s->n_classes = d->n_classes;
+	s->classes = d->n_classes ? classes : NULL;
+	return s;
+}
+
+static void
+test_ridge_exact(void)
+{
+	AmDataset  *d = linear_dataset(200, AM_TASK_REGRESSION, 2);
+	AmSchema   *s = schema_for(d);
+	AmParams	p = {0};
+	AmErr		err;
+	AmModel    *m;
+	double		raw[3] = {1.0, 2.0, 1.0},
+				out;
+
+	am_params_set(&p, "alpha", 0.0);
+	m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, 1, &err);
+	CHECK(m != NULL);
+	am_model_predict_row(m, raw, &out);
+	CHECK_NEAR(out, 3 * 1 - 2 * 2 + 1 + 0.5, 1e-8);
+}
+
+static void
+test_logistic_and_roundtrip(void)
+{
+	AmDataset  *d = linear_dataset(2000, AM_TASK_BINARY, 3);
+	AmSchema   *s = schema_for(d);
+	AmParams	p = {0};
+	AmErr		err;
+	AmModel    *m,
+			   *m2;
+	AmWriter	w;
+	double	   *pred = malloc(sizeof(double) * d->n_rows),
+			   *pred2 = malloc(sizeof(double) * d->n_rows);
+	double	   *x = malloc(sizeof(double) * 3 * d->n_rows);
+
+	am_params_set(&p, "alpha", 1e-4);
+	m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, 1, &err);
+	CHECK(m != NULL);
+	for (int j = 0; j < 3; j++)
+		memcpy(x + (size_t) j * d->n_rows, d->x[j], sizeof(double) * d->n_rows);
+	am_model_predict(m, x, d->n_rows, d->n_rows, pred);
+	CHECK(am_metric_score(AM_METRIC_ROC_AUC, AM_TASK_BINARY, 2, d->y, pred, d->n_rows, NULL) > 0.95);
+
+	/* the byte format round-trips exactly */
+	am_w_init(&w);
+	am_model_serialize(m, &w);
+	m2 = am_model_deserialize(w.data, w.len, &err);
+	CHECK(m2 != NULL);
+	am_model_predict(m2, x, d->n_rows, d->n_rows, pred2);
+	CHECK(memcmp(pred, pred2, sizeof(double) * d->n_rows) == 0);
+
+	/* every single-byte corruption and every truncation is rejected */
+	{
+		int			accepted = 0;
+		uint8_t    *copy = malloc(w.len);
+
+		for (size_t i = 0; i < w.len; i++)
+		{
+			memcpy(copy, w.data, w.len);
+			copy[i] ^= 0x5A;
+			if (am_model_deserialize(copy, w.len, &err) != NULL)
+				accepted++;
+		}
+		for (size_t len = 0; len < w.len; len += 7)
+			if (am_model_deserialize(w.data, len, &err) != NULL)
+				accepted++;
+		CHECK(accepted == 0);
+		free(copy);
+	}
+	/* a newer format version is refused with a clear message */
+	{
+		uint8_t    *copy = malloc(w.len);
+
+		memcpy(copy, w.data, w.len);
+		copy[4] = 99;
+		CHECK(am_model_deserialize(copy, w.len, &err) == NULL);
+		CHECK(strstr(err.msg, "format version 99 is not supported") != NULL);
+		free(copy);
+	}
+}
+
+static void
+test_contributions(void)
+{
+	AmDataset  *d = linear_dataset(300, AM_TASK_BINARY, 4);
+	AmSchema   *s = schema_for(d);
+	AmParams	p = {0};
+	AmErr		err;
+	AmModel    *m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, 1, &err);
+	double		raw[3] = {0.3, 4.0, 0.0},
+				enc[16],
+				phi[32],
+				prob,
+				sum = 0;
+	int			q = m->prep->n_out;
+
+	am_prep_transform_row(m->prep, raw, enc);
+	CHECK(m->family->contributions(m->fitted, enc, phi));
+	for (int j = 0; j <= q; j++)
+		sum += phi[j];
+	am_model_predict_row(m, raw, &prob);
+	CHECK_NEAR(1 / (1 + exp(-sum)), prob, 1e-12);
+}
+
+static void
+test_candidates(void)
+{
+	const AmFamily *f = am_family_lookup("linear");
+	AmParams	out[64];
+	AmFamilyConstraints fc = {0};
+	int			n = am_search_candidates(f, NULL, out, 64);
+
+	CHECK(n == 6);
+	CHECK(am_param(&out[0], "alpha") == 1e-3);	/* the default first */
+	CHECK(am_param(&out[1], "alpha") == 1e-5);
+
+	fc.family = f;
+	fc.n = 1;
+	fc.c[0].spec = am_family_param(f, "alpha");
+	fc.c[0].has_range = true;
+	fc.c[0].lo = 1e-2;
+	fc.c[0].hi = 1.0;
+	n = am_search_candidates(f, &fc, out, 64);
+	CHECK(n == 3);
+	for (int i = 0; i < n; i++)
+		CHECK(am_param(&out[i], "alpha") >= 1e-2 && am_param(&out[i], "alpha") <= 1.0);
+}
+
+int
+main(void)
+{
+	RUN(test_json);
+	RUN(test_reader);
+	RUN(test_options);
+	RUN(test_metrics);
+	RUN(test_folds);
+	RUN(test_prep);
+	RUN(test_ridge_exact);
+	RUN(test_logistic_and_roundtrip);
+	RUN(test_contributions);
+	RUN(test_candidates);
+	return unit_report("test_core");
+}
