@@ -132,3 +132,28 @@ SELECT task, metric FROM automl.train('small_int', 'SELECT x, y FROM small_int',
 SELECT automl.predict('small_int', s) AS predicted, y FROM small_int s WHERE i IN (1, 5);
 SELECT task, metric FROM automl.train('small_int_r', 'SELECT x, y FROM small_int', 'y',
                                       task => 'regression', max_trials => 1);
+
+-- dates, timestamps, enums, booleans, char(n) and varchar columns
+CREATE TYPE plan AS ENUM ('basic', 'plus', 'pro');
+CREATE TABLE visits AS
+SELECT i,
+       date '2024-01-01' + (i % 365) AS day,
+       timestamptz '2024-01-01 00:00+00' + (i % 97) * interval '37 minutes' AS seen_at,
+       (ARRAY['basic', 'plus', 'pro'])[1 + i % 3]::plan AS plan,
+       (i % 4 = 0) AS promo,
+       (CASE WHEN i % 5 = 0 THEN 'web' ELSE 'app' END)::char(5) AS channel,
+       (CASE WHEN i % 2 = 0 THEN 'north' ELSE 'south' END)::varchar(10) AS region,
+       CASE WHEN (i % 365) > 180 OR (i % 3 = 2 AND i % 4 = 0) THEN 'late' ELSE 'early' END AS label
+  FROM generate_series(1, 600) i;
+SELECT task, features, score > 0.9 AS good
+  FROM automl.train('visits', 'visits', 'label', exclude => '{i}', max_trials => 2);
+SELECT jsonb_path_query_array(features, '$.columns[*].kind') AS kinds,
+       automl.feature_names('visits')
+  FROM automl.models WHERE name = 'visits';
+SELECT avg((automl.predict_label('visits', v) = label)::int) > 0.9 AS accurate FROM visits v;
+-- a date where a timestamp was trained, text where an enum was: read the same way
+SELECT automl.predict_label('visits', r) = automl.predict_label('visits', v) AS same
+  FROM visits v,
+       LATERAL (SELECT v.day::timestamp AS day, v.seen_at, v.plan::text AS plan, v.promo,
+                       v.channel::text AS channel, v.region) r
+ WHERE v.i = 400;

@@ -12,7 +12,13 @@ as_root() {
 build_and_install() {
 	test/setup-deps.sh "$@"
 	export PATH="$(pg_config --bindir):$PATH"
-	make -s -j2 2>&1 | { grep -E "warning|error" || true; }
+	local log
+	log=$(make -s -j2 2>&1) || { echo "$log"; return 1; }
+	# the build must stay free of compiler warnings
+	if echo "$log" | grep -E "warning:"; then
+		echo "the build printed compiler warnings" >&2
+		return 1
+	fi
 	as_root make -s install >/dev/null
 }
 
