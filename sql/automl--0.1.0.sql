@@ -4,7 +4,8 @@
 
 -- ---------------------------------------------------------------------------
 -- Catalog.  Written only by the extension's functions (as the extension
--- owner, with a pinned search_path); ordinary roles may read the metadata.
+-- owner, with search_path pinned); read by ordinary roles through row-level
+-- security, which shows each role the models it owns or holds a right on.
 -- ---------------------------------------------------------------------------
 
 -- One row per model name: its owner and the last version handed out.
@@ -15,7 +16,19 @@ CREATE TABLE automl.model_names (
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per training run (a call of automl.train).
+-- Rights on a model name granted by its owner: train (new versions),
+-- deploy (approve, deploy, roll back, export), score (predict, explain).
+CREATE TABLE automl.model_privileges (
+    name            text COLLATE "C" NOT NULL REFERENCES automl.model_names (name) ON DELETE CASCADE,
+    grantee         name NOT NULL,      -- a role, or 'public'
+    privilege       text NOT NULL CHECK (privilege IN ('train', 'deploy', 'score')),
+    granted_by      name NOT NULL,
+    granted_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (name, grantee, privilege)
+);
+
+-- One row per training run (a call of automl.train or automl.retrain),
+-- with the arguments needed to run it again.
 CREATE TABLE automl.runs (
     run_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name            text COLLATE "C" NOT NULL,
@@ -24,11 +37,13 @@ CREATE TABLE automl.runs (
                     CHECK (status IN ('running', 'finished', 'failed')),
     source          text NOT NULL,
     target          text NOT NULL,
-    task            text,
-    metric          text,
-    options         jsonb NOT NULL DEFAULT '{}',
+    task            text NOT NULL,      -- as requested (auto, ...)
+    metric          text,               -- as requested (NULL: the task's default)
     time_budget     interval,
     max_trials      integer,
+    algorithms      text[],
+    exclude         text[],
+    options         jsonb NOT NULL DEFAULT '{}',
     started_by      name NOT NULL,
     started_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
     finished_at     timestamptz
@@ -40,7 +55,7 @@ CREATE TABLE automl.models (
     name            text COLLATE "C" NOT NULL REFERENCES automl.model_names (name),
     version         integer NOT NULL CHECK (version > 0),
     status          text NOT NULL DEFAULT 'candidate'
-                    CHECK (status IN ('candidate', 'deployed', 'retired')),
+                    CHECK (status IN ('candidate', 'approved', 'deployed', 'retired')),
     task            text NOT NULL CHECK (task IN ('regression', 'binary', 'multiclass')),
     algorithm       text NOT NULL,
     hyperparameters jsonb NOT NULL,
@@ -58,12 +73,15 @@ CREATE TABLE automl.models (
     n_rows          bigint NOT NULL,
     n_features      integer NOT NULL,
     data_fingerprint text NOT NULL,
-    run_id          bigint REFERENCES automl.runs (run_id),
+    run_id          bigint REFERENCES automl.runs (run_id) ON DELETE SET NULL,
     trials          integer NOT NULL,
     train_seconds   float8 NOT NULL,
     model_bytes     integer NOT NULL,
+    lineage         jsonb NOT NULL DEFAULT '{}',   -- where an imported model came from
     created_by      name NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
+    approved_by     name,
+    approved_at     timestamptz,
     extension_version text NOT NULL,
     CONSTRAINT models_name_version_key UNIQUE (name, version)
 );
@@ -102,21 +120,91 @@ CREATE TABLE automl.deployments (
     name            text COLLATE "C" NOT NULL REFERENCES automl.model_names (name),
     version         integer NOT NULL,
     previous_version integer,
-    strategy        text NOT NULL DEFAULT 'specific',
+    strategy        text NOT NULL,
     reason          text,
     deployed_by     name NOT NULL,
     deployed_at     timestamptz NOT NULL DEFAULT now(),
-    FOREIGN KEY (name, version) REFERENCES automl.models (name, version)
+    FOREIGN KEY (name, version) REFERENCES automl.models (name, version) ON DELETE CASCADE
 );
 CREATE INDEX deployments_name_idx ON automl.deployments (name, deployment_id);
+
+-- Who did what to which model: append-only for everyone but superusers.
+CREATE TABLE automl.audit (
+    audit_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at              timestamptz NOT NULL DEFAULT clock_timestamp(),
+    action          text NOT NULL CHECK (action IN ('train', 'retrain', 'approve', 'deploy',
+                    'rollback', 'grant', 'revoke', 'drop', 'export', 'import')),
+    name            text COLLATE "C" NOT NULL,
+    version         integer,            -- the version acted on
+    from_version    integer,            -- deploy/rollback: live before
+    to_version      integer,            -- deploy/rollback: live after
+    reason          text,
+    details         jsonb NOT NULL DEFAULT '{}',
+    session_user_name name NOT NULL,
+    current_user_name name NOT NULL,
+    backend_pid     integer NOT NULL,
+    application_name text
+);
+CREATE INDEX audit_name_idx ON automl.audit (name, audit_id);
 
 -- Scores lower-is-better metrics the other way round.
 CREATE FUNCTION automl.metric_greater_is_better(metric text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
     RETURN metric NOT IN ('rmse', 'mae', 'log_loss');
 
+-- ---------------------------------------------------------------------------
+-- Row-level security: a role sees the catalog rows of the models it owns
+-- or holds a right on (superusers and the extension owner see everything).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION automl.can_see(name text) RETURNS boolean
+AS 'MODULE_PATHNAME', 'automl_can_see'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION automl.can_see(text) IS
+'true when the current role owns the model or holds a right on it';
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['model_names', 'model_privileges', 'runs', 'models', 'trials',
+                             'deployments', 'audit']
+    LOOP
+        EXECUTE format('ALTER TABLE automl.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY visible ON automl.%I FOR SELECT USING (automl.can_see(name))', t);
+    END LOOP;
+END
+$$;
+
+-- The audit trail cannot be changed, except by superusers.
+CREATE FUNCTION automl._audit_append_only() RETURNS trigger
+AS 'MODULE_PATHNAME', 'automl_audit_append_only' LANGUAGE C;
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON automl.audit
+    FOR EACH STATEMENT EXECUTE FUNCTION automl._audit_append_only();
+
+-- Catalog changes invalidate the per-backend model and deployment caches of
+-- every backend (and of hot standbys) when they commit.
+CREATE FUNCTION automl._invalidate_cache() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'automl_invalidate_cache' LANGUAGE C;
+
+CREATE TRIGGER deployments_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON automl.deployments FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
+CREATE TRIGGER models_invalidate AFTER DELETE OR TRUNCATE
+    ON automl.models FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
+CREATE TRIGGER model_data_invalidate AFTER UPDATE OR DELETE OR TRUNCATE
+    ON automl.model_data FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
+CREATE TRIGGER model_privileges_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON automl.model_privileges FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
+CREATE TRIGGER model_names_invalidate AFTER UPDATE OR DELETE OR TRUNCATE
+    ON automl.model_names FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
+
+-- ---------------------------------------------------------------------------
+-- Views (security_invoker: they show what the querying role may see)
+-- ---------------------------------------------------------------------------
+
 -- Rank 1 is the kept model: ties go to the earlier trial, as in the search.
-CREATE VIEW automl.leaderboard AS
+CREATE VIEW automl.leaderboard WITH (security_invoker = true) AS
 SELECT r.name,
        r.version,
        r.run_id,
@@ -136,29 +224,12 @@ SELECT r.name,
   FROM automl.trials t
   JOIN automl.runs r USING (run_id);
 
-CREATE VIEW automl.deployed AS
+CREATE VIEW automl.deployed WITH (security_invoker = true) AS
 SELECT DISTINCT ON (d.name)
        d.name, d.version, m.algorithm, m.metric, m.score, d.deployed_by, d.deployed_at
   FROM automl.deployments d
   JOIN automl.models m USING (name, version)
  ORDER BY d.name, d.deployment_id DESC;
-
--- Catalog changes invalidate the per-backend model and deployment caches of
--- every backend (and of hot standbys) when they commit.
-CREATE FUNCTION automl._invalidate_cache() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'automl_invalidate_cache' LANGUAGE C;
-
-CREATE TRIGGER deployments_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON automl.deployments FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
-CREATE TRIGGER models_invalidate AFTER DELETE OR TRUNCATE
-    ON automl.models FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
-CREATE TRIGGER model_data_invalidate AFTER UPDATE OR DELETE OR TRUNCATE
-    ON automl.model_data FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
-
-GRANT USAGE ON SCHEMA automl TO PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA automl FROM PUBLIC;
-GRANT SELECT ON automl.model_names, automl.runs, automl.models, automl.trials,
-    automl.deployments, automl.leaderboard, automl.deployed TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Training
@@ -195,8 +266,55 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION automl.train(text, text, text, text, text, interval, integer, text[], text[], jsonb) IS
 'train models on a table, view or query, keep the best as a new version of "name"';
 
-CREATE FUNCTION automl.deploy(name text, version integer) RETURNS void
+CREATE FUNCTION automl.retrain(name text, version integer DEFAULT NULL,
+    OUT name text, OUT version integer, OUT based_on integer, OUT algorithm text,
+    OUT metric text, OUT score float8, OUT rows bigint, OUT data_changed boolean,
+    OUT same_model boolean)
+AS 'MODULE_PATHNAME', 'automl_retrain'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION automl.retrain(text, integer) IS
+'re-run the training of a version (default: the deployed one) with its recorded settings';
+
+-- ---------------------------------------------------------------------------
+-- Lifecycle: approve, deploy, roll back, drop; rights; export and import
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION automl.approve(name text, version integer, reason text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'automl_approve'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+-- strategy: 'specific' (the version given), 'best' (best CV score), 'latest'
+CREATE FUNCTION automl.deploy(name text, version integer DEFAULT NULL,
+                              strategy text DEFAULT 'specific', reason text DEFAULT NULL)
+RETURNS integer
 AS 'MODULE_PATHNAME', 'automl_deploy'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION automl.rollback(name text, reason text DEFAULT NULL) RETURNS integer
+AS 'MODULE_PATHNAME', 'automl_rollback'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION automl.drop(name text, version integer DEFAULT NULL) RETURNS void
+AS 'MODULE_PATHNAME', 'automl_drop'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION automl.grant(name text, privilege text, grantee name) RETURNS void
+AS 'MODULE_PATHNAME', 'automl_grant'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION automl.revoke(name text, privilege text, grantee name) RETURNS void
+AS 'MODULE_PATHNAME', 'automl_revoke'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION automl.export(name text, version integer DEFAULT NULL) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'automl_export'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION automl.import(document jsonb, name text DEFAULT NULL)
+RETURNS automl.train_result
+AS 'MODULE_PATHNAME', 'automl_import'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 -- ---------------------------------------------------------------------------
@@ -232,3 +350,15 @@ CREATE FUNCTION automl.feature_importance(name text,
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'automl_feature_importance'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- ---------------------------------------------------------------------------
+-- Safe defaults: nothing is usable until a DBA grants it (see README,
+-- "Privileges").  The metadata tables are readable through RLS.
+-- ---------------------------------------------------------------------------
+
+REVOKE ALL ON ALL TABLES IN SCHEMA automl FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA automl FROM PUBLIC;
+GRANT SELECT ON automl.model_names, automl.model_privileges, automl.runs, automl.models,
+    automl.trials, automl.deployments, automl.audit, automl.leaderboard, automl.deployed
+    TO PUBLIC;
+GRANT EXECUTE ON FUNCTION automl.can_see(text), automl.metric_greater_is_better(text) TO PUBLIC;

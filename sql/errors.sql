@@ -123,22 +123,3 @@ SET automl.memory_limit = '1MB';
 SELECT automl.train('e', 'mlc_churn', 'churn');
 \set VERBOSITY default
 RESET automl.memory_limit;
-
--- ordinary roles: reads only what they may SELECT; cannot write the catalog
-CREATE ROLE automl_analyst;
-GRANT SELECT ON t_ok TO automl_analyst;
-SET ROLE automl_analyst;
-SET automl.progress = off;
-SELECT name, version FROM automl.train('analyst_model', 't_ok', 'y', max_trials => 1);
-SELECT automl.train('e', 'mlc_churn', 'churn');
-SELECT automl.train('e', 'SELECT * FROM breast_cancer', 'diagnosis');
-INSERT INTO automl.model_names (name, owner) VALUES ('x', 'x');
-UPDATE automl.models SET score = 1;
-DELETE FROM automl.deployments;
-SELECT count(*) >= 0 AS can_read_models FROM automl.models;
-SELECT data FROM automl.model_data;
-SET automl.memory_limit = '100GB';
-RESET ROLE;
-SELECT name, created_by FROM automl.models WHERE name = 'analyst_model';
-DROP OWNED BY automl_analyst;
-DROP ROLE automl_analyst;

@@ -1,9 +1,16 @@
 /*
  * api_admin.c
- *	  Model administration: automl.deploy(), and the trigger that turns
- *	  catalog changes into cache invalidations for every backend.
+ *	  Model lifecycle: automl.approve(), deploy(), rollback() and drop(),
+ *	  and the trigger that turns catalog changes into cache invalidations for
+ *	  every backend.
+ *
+ * Versions move candidate -> (approved) -> deployed -> retired.  Each action
+ * checks the caller's right on the name, then writes the catalog and the
+ * audit trail as the extension owner.
  */
 #include "automl.h"
+
+#include <math.h>
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -13,61 +20,313 @@
 #include "utils/inval.h"
 #include "utils/rel.h"
 
+#include "audit.h"
 #include "catalog.h"
 #include "model_cache.h"
+#include "privileges.h"
 
+PG_FUNCTION_INFO_V1(automl_approve);
 PG_FUNCTION_INFO_V1(automl_deploy);
+PG_FUNCTION_INFO_V1(automl_rollback);
+PG_FUNCTION_INFO_V1(automl_drop);
 PG_FUNCTION_INFO_V1(automl_invalidate_cache);
 
-/* Error out unless version exists for name. */
-static void
-check_version_exists(const char *name, int32 version)
+typedef struct VersionInfo
+{
+	bool		exists;
+	char	   *status;
+	char	   *created_by;
+	bool		approved;
+} VersionInfo;
+
+static char *
+nullable_text(FunctionCallInfo fcinfo, int arg)
+{
+	return PG_ARGISNULL(arg) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(arg));
+}
+
+static char *
+required_name(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL")));
+	return model_name_arg(PG_GETARG_TEXT_PP(0));
+}
+
+/* Status, trainer and approval of a version (SPI, as the extension owner). */
+static VersionInfo
+version_info(const char *name, int32 version)
 {
 	Oid			types[2] = {TEXTOID, INT4OID};
 	Datum		values[2];
+	VersionInfo vi = {0};
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = Int32GetDatum(version);
-	if (SPI_execute_with_args("SELECT 1 FROM automl.models WHERE name = $1 AND version = $2",
-							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT status, created_by::text, approved_by IS NOT NULL "
+							  "FROM automl.models WHERE name = $1 AND version = $2",
+							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up model \"%s\"", name);
-	if (SPI_processed == 0)
+	if (SPI_processed == 1)
 	{
-		if (SPI_execute_with_args("SELECT 1 FROM automl.model_names WHERE name = $1",
-								  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not look up model \"%s\"", name);
-		if (SPI_processed == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("model \"%s\" does not exist", name)));
+		bool		isnull;
+
+		vi.exists = true;
+		vi.status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		vi.created_by = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		vi.approved = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 3, &isnull));
+	}
+	return vi;
+}
+
+static VersionInfo
+existing_version(const char *name, int32 version)
+{
+	VersionInfo vi = version_info(name, version);
+
+	if (!vi.exists)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" has no version %d", name, version)));
+	return vi;
+}
+
+static void
+check_approved(const char *name, int32 version, const VersionInfo *vi)
+{
+	if (automl_require_approval && !vi->approved)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("version %d of model \"%s\" is not approved", version, name),
+				 errdetail("automl.require_approval is on."),
+				 errhint("A role with the deploy right other than \"%s\" must run automl.approve('%s', %d) first.",
+						 vi->created_by, name, version)));
+}
+
+/* Open SPI and switch to the extension owner for catalog writes. */
+static void
+begin_admin(CatalogWriter *w, const char *command)
+{
+	PreventCommandIfReadOnly(command);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	catalog_begin_write(w);
+}
+
+static void
+end_admin(CatalogWriter *w)
+{
+	catalog_end_write(w);
+	SPI_finish();
+}
+
+Datum
+automl_approve(PG_FUNCTION_ARGS)
+{
+	char	   *name = required_name(fcinfo);
+	char	   *reason = nullable_text(fcinfo, 2);
+	int32		version;
+	CatalogWriter w;
+	VersionInfo vi;
+	Oid			types[3] = {TEXTOID, INT4OID, NAMEOID};
+	Datum		values[3];
+	bool		isnull;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("version must not be NULL")));
+	version = PG_GETARG_INT32(1);
+	check_model_privilege(name, AM_PRIV_DEPLOY, "approve");
+	begin_admin(&w, "automl.approve()");
+	vi = existing_version(name, version);
+	if (strcmp(vi.created_by, w.caller) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" trained version %d of model \"%s\" and cannot approve it",
+						w.caller, version, name),
+				 errhint("Approval must come from another role with the deploy right.")));
+	if (vi.approved)
+		ereport(NOTICE,
+				(errmsg("version %d of model \"%s\" is already approved", version, name)));
+	else
+	{
+		values[0] = CStringGetTextDatum(name);
+		values[1] = Int32GetDatum(version);
+		values[2] = DirectFunctionCall1(namein, CStringGetDatum(w.caller));
+		(void) catalog_exec("UPDATE automl.models SET approved_by = $3, approved_at = now(), "
+							"status = CASE WHEN status = 'candidate' THEN 'approved' ELSE status END "
+							"WHERE name = $1 AND version = $2",
+							3, types, values, NULL, SPI_OK_UPDATE, &isnull);
+		audit_record(&w, "approve", name, version, 0, 0, reason, NULL);
 	}
+	end_admin(&w);
+	PG_RETURN_VOID();
+}
+
+/* The version a strategy picks, among versions allowed to go live. */
+static int32
+strategy_version(const char *name, const char *strategy)
+{
+	Oid			types[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
+	bool		isnull;
+	Datum		d;
+	const char *sql;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = BoolGetDatum(automl_require_approval);
+	if (strcmp(strategy, "latest") == 0)
+		sql = "SELECT max(version) FROM automl.models "
+			"WHERE name = $1 AND (NOT $2 OR approved_by IS NOT NULL)";
+	else
+		/* best: highest CV score among versions scored with the newest one's metric */
+		sql = "SELECT version FROM automl.models m "
+			"WHERE name = $1 AND (NOT $2 OR approved_by IS NOT NULL) AND score IS NOT NULL "
+			"AND metric = (SELECT metric FROM automl.models WHERE name = $1 "
+			"              ORDER BY version DESC LIMIT 1) "
+			"ORDER BY CASE WHEN automl.metric_greater_is_better(metric) THEN -score "
+			"         ELSE score END, version DESC LIMIT 1";
+	d = catalog_exec(sql, 2, types, values, NULL, SPI_OK_SELECT, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no version that strategy \"%s\" can deploy", name, strategy),
+				 automl_require_approval ? errdetail("automl.require_approval is on and no version is approved.") : 0));
+	return DatumGetInt32(d);
 }
 
 Datum
 automl_deploy(PG_FUNCTION_ARGS)
 {
-	char	   *name;
-	int32		version;
+	char	   *name = required_name(fcinfo);
+	char	   *strategy = PG_ARGISNULL(2) ? "specific" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *reason = nullable_text(fcinfo, 3);
+	int32		version = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1);
+	int32		live;
 	CatalogWriter w;
+	VersionInfo vi;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	if (strcmp(strategy, "specific") != 0 && strcmp(strategy, "best") != 0 &&
+		strcmp(strategy, "latest") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown deploy strategy \"%s\"", strategy),
+				 errhint("Use specific, best or latest.")));
+	if (strcmp(strategy, "specific") == 0 && PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("model name and version must not be NULL")));
-	name = model_name_arg(PG_GETARG_TEXT_PP(0));
-	version = PG_GETARG_INT32(1);
+				 errmsg("strategy \"specific\" needs a version")));
+	if (strcmp(strategy, "specific") != 0 && !PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("strategy \"%s\" chooses the version itself; pass version => NULL", strategy)));
+	check_model_privilege(name, AM_PRIV_DEPLOY, "deploy");
+	begin_admin(&w, "automl.deploy()");
+	live = catalog_lock_live_version(name);
+	if (strcmp(strategy, "specific") != 0)
+		version = strategy_version(name, strategy);
+	vi = existing_version(name, version);
+	check_approved(name, version, &vi);
+	if (version == live)
+		ereport(NOTICE,
+				(errmsg("version %d of model \"%s\" is already deployed", version, name)));
+	else
+	{
+		catalog_deploy(&w, name, version, strategy, reason);
+		audit_record(&w, "deploy", name, version, live, version, reason, NULL);
+	}
+	end_admin(&w);
+	PG_RETURN_INT32(version);
+}
 
-	PreventCommandIfReadOnly("automl.deploy()");
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	catalog_begin_write(&w);
-	check_version_exists(name, version);
-	catalog_deploy(&w, name, version, "specific", NULL);
-	catalog_end_write(&w);
-	SPI_finish();
+Datum
+automl_rollback(PG_FUNCTION_ARGS)
+{
+	char	   *name = required_name(fcinfo);
+	char	   *reason = nullable_text(fcinfo, 1);
+	CatalogWriter w;
+	int32		live,
+				previous;
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+	bool		isnull;
+	Datum		d;
+
+	check_model_privilege(name, AM_PRIV_DEPLOY, "roll back");
+	begin_admin(&w, "automl.rollback()");
+	live = catalog_lock_live_version(name);
+	if (live == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no deployed version", name)));
+	/* the version that was live before the current one took over */
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int32GetDatum(live);
+	d = catalog_exec("SELECT d.version FROM automl.deployments d "
+					 "WHERE d.name = $1 AND d.version <> $2 "
+					 "ORDER BY d.deployment_id DESC LIMIT 1",
+					 2, types, values, NULL, SPI_OK_SELECT, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no earlier deployment to roll back to", name)));
+	previous = DatumGetInt32(d);
+	/* no approval check: the version was live before, rolling back is an emergency */
+	catalog_deploy(&w, name, previous, "rollback", reason);
+	audit_record(&w, "rollback", name, previous, live, previous, reason, NULL);
+	end_admin(&w);
+	PG_RETURN_INT32(previous);
+}
+
+Datum
+automl_drop(PG_FUNCTION_ARGS)
+{
+	char	   *name = required_name(fcinfo);
+	CatalogWriter w;
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+	bool		isnull;
+
+	check_model_privilege(name, AM_PRIV_OWNER, "drop");
+	begin_admin(&w, "automl.drop()");
+	values[0] = CStringGetTextDatum(name);
+	if (!PG_ARGISNULL(1))
+	{
+		int32		version = PG_GETARG_INT32(1);
+
+		(void) existing_version(name, version);
+		if (catalog_lock_live_version(name) == version)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("version %d of model \"%s\" is deployed", version, name),
+					 errhint("Deploy another version first, or drop the whole model with automl.drop('%s').",
+							 name)));
+		values[1] = Int32GetDatum(version);
+		/* its run (and so its trials) goes too; its deployments cascade */
+		(void) catalog_exec("WITH m AS (DELETE FROM automl.models WHERE name = $1 AND version = $2 "
+							"RETURNING run_id) "
+							"DELETE FROM automl.runs WHERE run_id IN (SELECT run_id FROM m)",
+							2, types, values, NULL, SPI_OK_DELETE, &isnull);
+		audit_record(&w, "drop", name, version, 0, 0, NULL, NULL);
+	}
+	else
+	{
+		(void) catalog_lock_live_version(name);
+		(void) catalog_exec("DELETE FROM automl.deployments WHERE name = $1",
+							1, types, values, NULL, SPI_OK_DELETE, &isnull);
+		(void) catalog_exec("DELETE FROM automl.models WHERE name = $1",
+							1, types, values, NULL, SPI_OK_DELETE, &isnull);
+		(void) catalog_exec("DELETE FROM automl.runs WHERE name = $1",
+							1, types, values, NULL, SPI_OK_DELETE, &isnull);
+		(void) catalog_exec("DELETE FROM automl.model_names WHERE name = $1",
+							1, types, values, NULL, SPI_OK_DELETE, &isnull);
+		audit_record(&w, "drop", name, 0, 0, 0, NULL, NULL);
+	}
+	end_admin(&w);
 	PG_RETURN_VOID();
 }
 

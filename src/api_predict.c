@@ -23,6 +23,7 @@
 #include "convert.h"
 #include "model_cache.h"
 #include "prep.h"
+#include "privileges.h"
 
 PG_FUNCTION_INFO_V1(automl_predict_row);
 PG_FUNCTION_INFO_V1(automl_predict_array);
@@ -64,6 +65,7 @@ get_state(FunctionCallInfo fcinfo, text *name_arg)
 
 	/* first row, or the name changed between rows */
 	name = model_name_arg(name_arg);
+	check_model_privilege(name, AM_PRIV_SCORE, "score with");
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	st = palloc0(sizeof(PredictState));
 	strlcpy(st->name, name, NAMEDATALEN);
@@ -348,6 +350,7 @@ deployed_model(FunctionCallInfo fcinfo)
 {
 	char	   *name = model_name_arg(PG_GETARG_TEXT_PP(0));
 
+	check_model_privilege(name, AM_PRIV_SCORE, "score with");
 	return model_cache_acquire(name, model_cache_deployed_version(name), CurrentMemoryContext);
 }
 

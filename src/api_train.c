@@ -20,6 +20,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "audit.h"
 #include "catalog.h"
 #include "json.h"
 #include "kernels.h"
@@ -28,9 +29,11 @@
 #include "model_cache.h"
 #include "options.h"
 #include "prep.h"
+#include "privileges.h"
 #include "search.h"
 
 PG_FUNCTION_INFO_V1(automl_train);
+PG_FUNCTION_INFO_V1(automl_retrain);
 
 typedef struct TrainArgs
 {
@@ -350,37 +353,39 @@ metrics_json(AmModel *m, const AmDataset *d, const AmSearchResult *res, AmMetric
 	return j.data;
 }
 
-static HeapTuple
-result_tuple(FunctionCallInfo fcinfo, const TrainArgs *a, int32 version, AmTask task,
-			 const AmSearchResult *res, AmMetric metric, const AmDataset *d)
+/* What a training run produced, for the SQL result. */
+typedef struct TrainOutcome
 {
-	TupleDesc	td;
-	Datum		values[10];
-	bool		nulls[10] = {false};
-	const AmTrial *b = &res->trials[res->best];
+	int32		version;
+	const char *task;
+	const char *algorithm;
+	const char *metric;
+	double		score;
+	int			trials;
+	int64		rows;
+	int			features;
+	double		seconds;
+	char		fingerprint[17];
+} TrainOutcome;
 
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "automl.train must return a composite type");
-	values[0] = CStringGetTextDatum(a->name);
-	values[1] = Int32GetDatum(version);
-	values[2] = CStringGetTextDatum(am_task_name(task));
-	values[3] = CStringGetTextDatum(b->family->name);
-	values[4] = CStringGetTextDatum(am_metric_name(metric));
-	values[5] = Float8GetDatum(b->score);
-	nulls[5] = isnan(b->score);
-	values[6] = Int32GetDatum(res->n_trials);
-	values[7] = Int64GetDatum(d->n_rows);
-	values[8] = Int32GetDatum(d->n_features);
-	values[9] = Float8GetDatum(res->seconds);
-	return heap_form_tuple(BlessTupleDesc(td), values, nulls);
+static void
+check_train_right(const char *name)
+{
+	bool		exists;
+
+	if (!has_model_privilege(name, AM_PRIV_TRAIN, &exists) && exists)
+		check_model_privilege(name, AM_PRIV_TRAIN, "train a new version of");
 }
 
-Datum
-automl_train(PG_FUNCTION_ARGS)
+/*
+ * Load, search, store: the body of train() and retrain().  SPI must be
+ * connected; everything but *out is allocated in a context freed here.
+ */
+static void
+train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out)
 {
-	TrainArgs	args;
 	MemoryContext train_cxt,
-				caller_cxt = CurrentMemoryContext;
+				old;
 	AmLoadRequest req;
 	AmLoadResult loaded;
 	AmSearchConfig cfg;
@@ -389,134 +394,332 @@ automl_train(PG_FUNCTION_ARGS)
 	AmErr		err;
 	CatalogWriter writer;
 	TrialReporter reporter;
+	CatalogRunArgs run;
 	int64		run_id;
-	int32		version;
 	AmWriter	bytes;
 	CatalogModelRow row;
-	HeapTuple	result;
-	char		fingerprint[17];
+	AmStr		details;
+
+	check_train_right(args->name);
+	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl train",
+									  ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(train_cxt);
+	automl_set_budget_context(train_cxt);
+	am_blas_set_threads(automl_max_threads);
+
+	/* the run row first, so its id can label every trial */
+	memset(&run, 0, sizeof(run));
+	run.name = args->name;
+	run.source = args->source;
+	run.target = args->target;
+	run.task = args->task;
+	run.metric = args->metric_name;
+	run.budget = args->budget;
+	run.max_trials = args->max_trials;
+	run.algorithms = args->algorithms;
+	run.n_algorithms = args->n_algorithms;
+	run.exclude = args->exclude;
+	run.n_exclude = args->n_exclude;
+	run.options_json = args->options_json;
+	catalog_begin_write(&writer);
+	run_id = catalog_insert_run(&writer, &run);
+	catalog_end_write(&writer);
+
+	memset(&req, 0, sizeof(req));
+	req.source = args->source;
+	req.target = args->target;
+	req.exclude = args->exclude;
+	req.n_exclude = args->n_exclude;
+	req.task = args->task;
+	req.max_categories = args->options.max_categories;
+	automl_load(&req, &loaded);
+
+	metric = am_metric_default(loaded.data->task);
+	if (args->metric_name)
+	{
+		am_metric_lookup(args->metric_name, &metric);
+		if (!am_metric_valid_for(metric, loaded.data->task))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("metric \"%s\" does not apply to %s tasks",
+							args->metric_name, am_task_name(loaded.data->task))));
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.data = loaded.data;
+	cfg.schema = loaded.schema;
+	cfg.metric = metric;
+	cfg.options = &args->options;
+	cfg.n_families = choose_families(args, loaded.data->task, cfg.families);
+	cfg.time_budget = args->budget_seconds;
+	cfg.max_trials = args->max_trials;
+	cfg.on_trial = report_trial;
+	reporter.args = args;
+	reporter.run_id = run_id;
+	reporter.writer = &writer;
+	reporter.metric = metric;
+	cfg.arg = &reporter;
+	for (int i = 0; i < args->options.n_families; i++)
+	{
+		bool		used = false;
+
+		for (int k = 0; k < cfg.n_families; k++)
+			used |= (cfg.families[k] == args->options.families[i].family);
+		if (!used)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("hyperparameters are given for algorithm \"%s\", which is not searched",
+							args->options.families[i].family->name)));
+	}
+
+	am_err_clear(&err);
+	res = am_search_run(&cfg, &err);
+	if (res == NULL)
+		automl_raise(&err, NULL);
+
+	am_w_init(&bytes);
+	am_model_serialize(res->model, &bytes);
+
+	memset(&row, 0, sizeof(row));
+	row.name = args->name;
+	row.task = am_task_name(loaded.data->task);
+	row.algorithm = res->model->family->name;
+	row.hyperparameters = params_json(res->model->family, &res->model->params);
+	row.metric = am_metric_name(metric);
+	row.score = res->trials[res->best].score;
+	row.score_std = res->trials[res->best].score_std;
+	row.metrics = metrics_json(res->model, loaded.data, res, metric);
+	row.target = loaded.schema->target;
+	row.target_type = loaded.schema->target_type;
+	row.n_classes = loaded.schema->n_classes;
+	row.classes = loaded.schema->classes;
+	row.features = features_json(res->model);
+	row.source = args->source;
+	row.options = args->options_json;
+	row.seed = (int64) args->options.seed;
+	row.n_rows = loaded.data->n_rows;
+	row.n_features = loaded.data->n_features;
+	snprintf(out->fingerprint, sizeof(out->fingerprint), "%016llx",
+			 (unsigned long long) am_dataset_fingerprint(loaded.data));
+	row.fingerprint = out->fingerprint;
+	row.run_id = run_id;
+	row.trials = res->n_trials;
+	row.train_seconds = res->seconds;
+	row.bytes = bytes.data;
+	row.n_bytes = bytes.len;
+	row.format_version = AM_MODEL_FORMAT_VERSION;
+
+	am_str_init(&details);
+	am_str_appendf(&details, "{\"run_id\": %lld, \"algorithm\": ", (long long) run_id);
+	am_str_json_string(&details, row.algorithm);
+	am_str_append(&details, ", \"score\": ");
+	am_str_json_number(&details, row.score);
+	am_str_append(&details, ", \"data_fingerprint\": ");
+	am_str_json_string(&details, row.fingerprint);
+	if (based_on > 0)
+		am_str_appendf(&details, ", \"based_on\": %d", based_on);
+	am_str_append(&details, "}");
+
+	catalog_begin_write(&writer);
+	out->version = catalog_next_version(&writer, args->name);
+	row.version = out->version;
+	catalog_insert_model(&writer, &row);
+	catalog_finish_run(run_id, "finished", out->version, row.task, row.metric);
+	audit_record(&writer, action, args->name, out->version, 0, 0, NULL, details.data);
+	if (out->version == 1)
+	{
+		catalog_deploy(&writer, args->name, 1, "first version", NULL);
+		audit_record(&writer, "deploy", args->name, 1, 0, 1, "first version", NULL);
+	}
+	catalog_end_write(&writer);
+
+	if (out->version > 1)
+		ereport(NOTICE,
+				(errmsg("model \"%s\" version %d is stored but not deployed", args->name,
+						out->version),
+				 errhint("Run SELECT automl.deploy('%s', %d) to score with it.", args->name,
+						 out->version)));
+
+	MemoryContextSwitchTo(old);
+	out->task = pstrdup(row.task);
+	out->algorithm = pstrdup(row.algorithm);
+	out->metric = pstrdup(row.metric);
+	out->score = row.score;
+	out->trials = res->n_trials;
+	out->rows = loaded.data->n_rows;
+	out->features = loaded.data->n_features;
+	out->seconds = res->seconds;
+	MemoryContextDelete(train_cxt);
+}
+
+Datum
+automl_train(PG_FUNCTION_ARGS)
+{
+	TrainArgs	args;
+	TrainOutcome out;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	TupleDesc	td;
+	Datum		values[10];
+	bool		nulls[10] = {false};
+	HeapTuple	tuple;
 
 	PreventCommandIfReadOnly("automl.train()");
 	parse_args(fcinfo, &args);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	train_run(&args, "train", 0, &out);
 
-	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl train",
-									  ALLOCSET_DEFAULT_SIZES);
-	automl_set_budget_context(train_cxt);
-	am_blas_set_threads(automl_max_threads);
+	MemoryContextSwitchTo(caller_cxt);
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl.train must return a composite type");
+	values[0] = CStringGetTextDatum(args.name);
+	values[1] = Int32GetDatum(out.version);
+	values[2] = CStringGetTextDatum(out.task);
+	values[3] = CStringGetTextDatum(out.algorithm);
+	values[4] = CStringGetTextDatum(out.metric);
+	values[5] = Float8GetDatum(out.score);
+	nulls[5] = isnan(out.score);
+	values[6] = Int32GetDatum(out.trials);
+	values[7] = Int64GetDatum(out.rows);
+	values[8] = Int32GetDatum(out.features);
+	values[9] = Float8GetDatum(out.seconds);
+	tuple = heap_form_tuple(BlessTupleDesc(td), values, nulls);
+	SPI_finish();
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+static char **
+text_array_column(HeapTuple tup, TupleDesc td, int col, int *n)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, td, col, &isnull);
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	return text_array_arg(DatumGetArrayTypeP(d), SPI_fname(td, col), n);
+}
+
+/* The recorded arguments of the run that trained a version. */
+static void
+recorded_args(const char *name, int32 version, TrainArgs *a)
+{
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+	HeapTuple	tup;
+	TupleDesc	td;
+	bool		isnull;
+	Datum		d;
+	AmErr		err;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int32GetDatum(version);
+	if (SPI_execute_with_args("SELECT r.source, r.target, r.task, r.metric, r.time_budget, "
+							  "r.max_trials, r.algorithms, r.exclude, r.options::text, "
+							  "m.run_id IS NULL "
+							  "FROM automl.models m LEFT JOIN automl.runs r USING (run_id) "
+							  "WHERE m.name = $1 AND m.version = $2",
+							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the settings of model \"%s\"", name);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no version %d", name, version)));
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	if (DatumGetBool(SPI_getbinval(tup, td, 10, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("version %d of model \"%s\" has no recorded training settings", version, name),
+				 errdetail("It was imported, or its run was removed.")));
+	memset(a, 0, sizeof(*a));
+	a->name = pstrdup(name);
+	a->source = SPI_getvalue(tup, td, 1);
+	a->target = SPI_getvalue(tup, td, 2);
+	a->task = SPI_getvalue(tup, td, 3);
+	a->metric_name = SPI_getvalue(tup, td, 4);
+	d = SPI_getbinval(tup, td, 5, &isnull);
+	if (!isnull)
 	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		MemoryContextSwitchTo(train_cxt);
+		Interval   *iv = DatumGetIntervalP(d);
 
-		/* the run row first, so its id can label every trial */
-		catalog_begin_write(&writer);
-		run_id = catalog_insert_run(&writer, args.name, args.source, args.target,
-									args.options_json, args.budget, args.max_trials);
-		catalog_end_write(&writer);
-
-		memset(&req, 0, sizeof(req));
-		req.source = args.source;
-		req.target = args.target;
-		req.exclude = args.exclude;
-		req.n_exclude = args.n_exclude;
-		req.task = args.task;
-		req.max_categories = args.options.max_categories;
-		automl_load(&req, &loaded);
-
-		metric = am_metric_default(loaded.data->task);
-		if (args.metric_name)
-		{
-			am_metric_lookup(args.metric_name, &metric);
-			if (!am_metric_valid_for(metric, loaded.data->task))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("metric \"%s\" does not apply to %s tasks",
-								args.metric_name, am_task_name(loaded.data->task))));
-		}
-
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.data = loaded.data;
-		cfg.schema = loaded.schema;
-		cfg.metric = metric;
-		cfg.options = &args.options;
-		cfg.n_families = choose_families(&args, loaded.data->task, cfg.families);
-		cfg.time_budget = args.budget_seconds;
-		cfg.max_trials = args.max_trials;
-		cfg.on_trial = report_trial;
-		reporter.args = &args;
-		reporter.run_id = run_id;
-		reporter.writer = &writer;
-		reporter.metric = metric;
-		cfg.arg = &reporter;
-		for (int i = 0; i < args.options.n_families; i++)
-		{
-			bool		used = false;
-
-			for (int k = 0; k < cfg.n_families; k++)
-				used |= (cfg.families[k] == args.options.families[i].family);
-			if (!used)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("hyperparameters are given for algorithm \"%s\", which is not searched",
-								args.options.families[i].family->name)));
-		}
-
-		am_err_clear(&err);
-		res = am_search_run(&cfg, &err);
-		if (res == NULL)
-			automl_raise(&err, NULL);
-
-		am_w_init(&bytes);
-		am_model_serialize(res->model, &bytes);
-		snprintf(fingerprint, sizeof(fingerprint), "%016llx",
-				 (unsigned long long) am_dataset_fingerprint(loaded.data));
-
-		memset(&row, 0, sizeof(row));
-		row.name = args.name;
-		row.task = am_task_name(loaded.data->task);
-		row.algorithm = res->model->family->name;
-		row.hyperparameters = params_json(res->model->family, &res->model->params);
-		row.metric = am_metric_name(metric);
-		row.score = res->trials[res->best].score;
-		row.score_std = res->trials[res->best].score_std;
-		row.metrics = metrics_json(res->model, loaded.data, res, metric);
-		row.target = loaded.schema->target;
-		row.target_type = loaded.schema->target_type;
-		row.n_classes = loaded.schema->n_classes;
-		row.classes = loaded.schema->classes;
-		row.features = features_json(res->model);
-		row.source = args.source;
-		row.options = args.options_json;
-		row.seed = (int64) args.options.seed;
-		row.n_rows = loaded.data->n_rows;
-		row.n_features = loaded.data->n_features;
-		row.fingerprint = fingerprint;
-		row.run_id = run_id;
-		row.trials = res->n_trials;
-		row.train_seconds = res->seconds;
-		row.bytes = bytes.data;
-		row.n_bytes = bytes.len;
-		row.format_version = AM_MODEL_FORMAT_VERSION;
-
-		catalog_begin_write(&writer);
-		version = catalog_next_version(&writer, args.name);
-		row.version = version;
-		catalog_insert_model(&writer, &row);
-		catalog_finish_run(run_id, "finished", version, row.task, row.metric);
-		if (version == 1)
-			catalog_deploy(&writer, args.name, version, "first version", NULL);
-		catalog_end_write(&writer);
-
-		if (version > 1)
-			ereport(NOTICE,
-					(errmsg("model \"%s\" version %d is stored but not deployed", args.name, version),
-					 errhint("Run SELECT automl.deploy('%s', %d) to score with it.", args.name, version)));
-
-		MemoryContextSwitchTo(caller_cxt);
-		result = result_tuple(fcinfo, &args, version, loaded.data->task, res, metric,
-							  loaded.data);
-		SPI_finish();
+		a->budget = iv;
+		a->budget_seconds = (double) iv->time / USECS_PER_SEC +
+			(double) iv->day * SECS_PER_DAY +
+			(double) iv->month * DAYS_PER_MONTH * SECS_PER_DAY;
 	}
-	MemoryContextDelete(train_cxt);
-	PG_RETURN_DATUM(HeapTupleGetDatum(result));
+	d = SPI_getbinval(tup, td, 6, &isnull);
+	a->max_trials = isnull ? 0 : DatumGetInt32(d);
+	a->algorithms = text_array_column(tup, td, 7, &a->n_algorithms);
+	a->exclude = text_array_column(tup, td, 8, &a->n_exclude);
+	a->options_json = SPI_getvalue(tup, td, 9);
+	am_err_clear(&err);
+	if (!am_options_parse(a->options_json, strlen(a->options_json), &a->options, &err))
+		automl_raise(&err, "recorded options are invalid");
+}
+
+Datum
+automl_retrain(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	int32		based_on;
+	TrainArgs	args;
+	TrainOutcome out;
+	CatalogWriter w;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	TupleDesc	td;
+	Datum		values[9];
+	bool		nulls[9] = {false};
+	HeapTuple	tuple;
+	Oid			types[3] = {TEXTOID, INT4OID, INT4OID};
+	Datum		qvalues[3];
+	bool		isnull;
+
+	PreventCommandIfReadOnly("automl.retrain()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL")));
+	name = model_name_arg(PG_GETARG_TEXT_PP(0));
+	check_model_privilege(name, AM_PRIV_TRAIN, "retrain");
+	based_on = PG_ARGISNULL(1) ? model_cache_deployed_version(name) : PG_GETARG_INT32(1);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	catalog_begin_write(&w);
+	recorded_args(name, based_on, &args);
+	catalog_end_write(&w);
+	train_run(&args, "retrain", based_on, &out);
+
+	/* same data (fingerprint) and same model (bytes) as the version retrained? */
+	catalog_begin_write(&w);
+	qvalues[0] = CStringGetTextDatum(name);
+	qvalues[1] = Int32GetDatum(based_on);
+	qvalues[2] = Int32GetDatum(out.version);
+	values[7] = BoolGetDatum(!DatumGetBool(catalog_exec(
+		"SELECT a.data_fingerprint = b.data_fingerprint AND a.n_rows = b.n_rows "
+		"FROM automl.models a, automl.models b "
+		"WHERE a.name = $1 AND a.version = $2 AND b.name = $1 AND b.version = $3",
+		3, types, qvalues, NULL, SPI_OK_SELECT, &isnull)));
+	values[8] = catalog_exec("SELECT da.data = db.data "
+							 "FROM automl.models a JOIN automl.model_data da USING (model_id), "
+							 "automl.models b JOIN automl.model_data db USING (model_id) "
+							 "WHERE a.name = $1 AND a.version = $2 AND b.name = $1 AND b.version = $3",
+							 3, types, qvalues, NULL, SPI_OK_SELECT, &isnull);
+	catalog_end_write(&w);
+
+	MemoryContextSwitchTo(caller_cxt);
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl.retrain must return a composite type");
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int32GetDatum(out.version);
+	values[2] = Int32GetDatum(based_on);
+	values[3] = CStringGetTextDatum(out.algorithm);
+	values[4] = CStringGetTextDatum(out.metric);
+	values[5] = Float8GetDatum(out.score);
+	nulls[5] = isnan(out.score);
+	values[6] = Int64GetDatum(out.rows);
+	tuple = heap_form_tuple(BlessTupleDesc(td), values, nulls);
+	SPI_finish();
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }

@@ -11,13 +11,16 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "audit.h"
 #include "kernels.h"
+#include "privileges.h"
 
 PG_MODULE_MAGIC;
 
 int			automl_memory_limit_kb;
 int			automl_max_threads = 1;
 bool		automl_progress = true;
+bool		automl_require_approval = false;
 
 /* A quarter of physical memory, in kB, within what an int GUC can hold. */
 static int
@@ -70,12 +73,24 @@ AutomlGucInit(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	MarkGUCPrefixReserved("automl");
+	DefineCustomBoolVariable("automl.require_approval",
+							 "Require a version to be approved by another role before it is deployed.",
+							 "When on, automl.deploy() and automl.rollback() accept only versions "
+							 "approved with automl.approve() by a role other than the one that "
+							 "trained them.",
+							 &automl_require_approval,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 }
 
 void
 _PG_init(void)
 {
 	AutomlGucInit();
+	AuditInit();
+	PrivilegesInit();
 	ModelCacheInit();
+	MarkGUCPrefixReserved("automl");
 }

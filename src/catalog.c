@@ -38,6 +38,8 @@ typedef struct CatalogOids
 	Oid			deployments_idx;	/* (name, deployment_id) */
 	Oid			model_names;
 	Oid			model_names_pkey;
+	Oid			model_privileges;
+	Oid			model_privileges_pkey;
 } CatalogOids;
 
 static CatalogOids oids;
@@ -80,6 +82,8 @@ lookup_oids(void)
 	oids.deployments_idx = relid_of("deployments_name_idx");
 	oids.model_names = relid_of("model_names");
 	oids.model_names_pkey = relid_of("model_names_pkey");
+	oids.model_privileges = relid_of("model_privileges");
+	oids.model_privileges_pkey = relid_of("model_privileges_pkey");
 	oids.valid = true;
 }
 
@@ -89,7 +93,8 @@ catalog_is_cache_relation(Oid relid)
 	if (!oids.valid)
 		return false;
 	return relid == oids.models || relid == oids.model_data ||
-		relid == oids.deployments || relid == oids.model_names;
+		relid == oids.deployments || relid == oids.model_names ||
+		relid == oids.model_privileges;
 }
 
 Oid
@@ -147,22 +152,75 @@ catalog_deployed_version(const char *name, int32 *version)
 }
 
 bool
-catalog_name_exists(const char *name)
+catalog_model_owner(const char *name, char **owner)
 {
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
-	bool		found;
+	HeapTuple	tup;
+	bool		found = false;
 
 	lookup_oids();
 	rel = table_open(oids.model_names, AccessShareLock);
 	ScanKeyInit(&key, attnum_of(rel, "name"), BTEqualStrategyNumber, F_TEXTEQ,
 				CStringGetTextDatum(name));
 	scan = systable_beginscan(rel, oids.model_names_pkey, true, NULL, 1, &key);
-	found = HeapTupleIsValid(systable_getnext(scan));
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, attnum_of(rel, "owner"), RelationGetDescr(rel), &isnull);
+
+		if (owner)
+			*owner = pstrdup(NameStr(*DatumGetName(d)));
+		found = true;
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return found;
+}
+
+bool
+catalog_name_exists(const char *name)
+{
+	return catalog_model_owner(name, NULL);
+}
+
+List *
+catalog_model_grants(const char *name)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	List	   *result = NIL;
+	AttrNumber	grantee_att,
+				privilege_att;
+
+	lookup_oids();
+	rel = table_open(oids.model_privileges, AccessShareLock);
+	grantee_att = attnum_of(rel, "grantee");
+	privilege_att = attnum_of(rel, "privilege");
+	ScanKeyInit(&key, attnum_of(rel, "name"), BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	scan = systable_beginscan(rel, oids.model_privileges_pkey, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		CatalogGrant *g = palloc(sizeof(CatalogGrant));
+		bool		isnull;
+		char	   *priv;
+
+		g->grantee = pstrdup(NameStr(*DatumGetName(heap_getattr(tup, grantee_att,
+																  RelationGetDescr(rel),
+																  &isnull))));
+		priv = TextDatumGetCString(heap_getattr(tup, privilege_att, RelationGetDescr(rel),
+												&isnull));
+		g->privilege = strcmp(priv, "train") == 0 ? 0 : strcmp(priv, "deploy") == 0 ? 1 : 2;
+		result = lappend(result, g);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
 }
 
 bytea *
@@ -257,10 +315,9 @@ catalog_end_write(CatalogWriter *w)
 	SetUserIdAndSecContext(w->save_userid, w->save_sec_context);
 }
 
-/* Run a statement with parameters; returns the first column of row one. */
-static Datum
-exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
-	 int expected, bool *isnull)
+Datum
+catalog_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+			 int expected, bool *isnull)
 {
 	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 	Datum		result = (Datum) 0;
@@ -294,29 +351,38 @@ float_or_null(double v, char *null_flag)
 	return Float8GetDatum(isnan(v) ? 0.0 : v);
 }
 
+static Datum
+text_array_or_null(char **v, int n, char *null_flag);
+
 int64
-catalog_insert_run(const CatalogWriter *w, const char *name, const char *source,
-				   const char *target, const char *options_json, Interval *budget,
-				   int max_trials)
+catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
 {
-	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, INTERVALOID, INT4OID, NAMEOID};
-	Datum		values[7];
-	char		nulls[7] = "       ";
+	Oid			types[11] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID, INT4OID,
+		TEXTARRAYOID, TEXTARRAYOID, JSONBOID, NAMEOID};
+	Datum		values[11];
+	char		nulls[11];
 	bool		isnull;
 
-	values[0] = CStringGetTextDatum(name);
-	values[1] = CStringGetTextDatum(source);
-	values[2] = CStringGetTextDatum(target);
-	values[3] = jsonb_of(options_json);
-	values[4] = budget ? IntervalPGetDatum(budget) : (Datum) 0;
-	nulls[4] = budget ? ' ' : 'n';
-	values[5] = Int32GetDatum(max_trials);
-	nulls[5] = max_trials > 0 ? ' ' : 'n';
-	values[6] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
-	return DatumGetInt64(exec("INSERT INTO automl.runs (name, source, target, options, "
-							  "time_budget, max_trials, started_by) "
-							  "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING run_id",
-							  7, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(a->name);
+	values[1] = CStringGetTextDatum(a->source);
+	values[2] = CStringGetTextDatum(a->target);
+	values[3] = CStringGetTextDatum(a->task);
+	values[4] = text_or_null(a->metric, &nulls[4]);
+	values[5] = a->budget ? IntervalPGetDatum(a->budget) : (Datum) 0;
+	nulls[5] = a->budget ? ' ' : 'n';
+	values[6] = Int32GetDatum(a->max_trials);
+	nulls[6] = a->max_trials > 0 ? ' ' : 'n';
+	values[7] = text_array_or_null(a->algorithms, a->n_algorithms, &nulls[7]);
+	values[8] = text_array_or_null(a->exclude, a->n_exclude, &nulls[8]);
+	values[9] = jsonb_of(a->options_json);
+	values[10] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	return DatumGetInt64(catalog_exec("INSERT INTO automl.runs (name, source, target, task, metric, "
+									  "time_budget, max_trials, algorithms, exclude, options, "
+									  "started_by) "
+									  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+									  "RETURNING run_id",
+									  11, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
 }
 
 void
@@ -334,7 +400,7 @@ catalog_finish_run(int64 run_id, const char *status, int32 version, const char *
 	nulls[2] = version > 0 ? ' ' : 'n';
 	values[3] = text_or_null(task, &nulls[3]);
 	values[4] = text_or_null(metric, &nulls[4]);
-	exec("UPDATE automl.runs SET status = $2, version = $3, task = $4, metric = $5, "
+	catalog_exec("UPDATE automl.runs SET status = $2, version = $3, task = $4, metric = $5, "
 		 "finished_at = pg_catalog.clock_timestamp() WHERE run_id = $1",
 		 5, types, values, nulls, SPI_OK_UPDATE, &isnull);
 }
@@ -358,6 +424,13 @@ text_array(char **v, int n)
 	for (int i = 0; i < n; i++)
 		elems[i] = CStringGetTextDatum(v[i]);
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static Datum
+text_array_or_null(char **v, int n, char *null_flag)
+{
+	*null_flag = v ? ' ' : 'n';
+	return v ? text_array(v, n) : (Datum) 0;
 }
 
 void
@@ -389,7 +462,7 @@ catalog_insert_trial(int64 run_id, int trial, const char *name, const char *algo
 	values[11] = Float8GetDatum(elapsed);
 	values[12] = CStringGetTextDatum(status);
 	values[13] = text_or_null(error, &nulls[13]);
-	exec("INSERT INTO automl.trials (run_id, trial, name, algorithm, hyperparameters, "
+	catalog_exec("INSERT INTO automl.trials (run_id, trial, name, algorithm, hyperparameters, "
 		 "metric, score, score_std, fold_scores, fit_seconds, predict_seconds, "
 		 "elapsed_seconds, status, error) "
 		 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
@@ -410,7 +483,7 @@ catalog_next_version(const CatalogWriter *w, const char *name)
 	 * The row lock taken here is held to commit, so two trainings of one
 	 * name get distinct versions; it is taken only once the search is done.
 	 */
-	return DatumGetInt32(exec("INSERT INTO automl.model_names AS m (name, owner) "
+	return DatumGetInt32(catalog_exec("INSERT INTO automl.model_names AS m (name, owner) "
 							  "VALUES ($1, $2) ON CONFLICT (name) DO UPDATE "
 							  "SET last_version = m.last_version + 1 "
 							  "RETURNING last_version",
@@ -420,12 +493,12 @@ catalog_next_version(const CatalogWriter *w, const char *name)
 int64
 catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 {
-	Oid			types[26] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
+	Oid			types[27] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
 		FLOAT8OID, FLOAT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTARRAYOID, JSONBOID,
 		TEXTOID, JSONBOID, INT8OID, INT8OID, INT4OID, TEXTOID, INT8OID, INT4OID,
-	FLOAT8OID, INT4OID, NAMEOID, TEXTOID, INT4OID};
-	Datum		values[26];
-	char		nulls[26];
+	FLOAT8OID, INT4OID, NAMEOID, TEXTOID, JSONBOID, INT4OID};
+	Datum		values[27];
+	char		nulls[27];
 	bool		isnull;
 	int64		model_id;
 	bytea	   *data;
@@ -452,21 +525,23 @@ catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 	values[17] = Int32GetDatum(row->n_features);
 	values[18] = CStringGetTextDatum(row->fingerprint);
 	values[19] = Int64GetDatum(row->run_id);
+	nulls[19] = row->run_id > 0 ? ' ' : 'n';
 	values[20] = Int32GetDatum(row->trials);
 	values[21] = Float8GetDatum(row->train_seconds);
 	values[22] = Int32GetDatum((int32) row->n_bytes);
 	values[23] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
 	values[24] = CStringGetTextDatum(AUTOML_VERSION);
-	values[25] = Int32GetDatum(row->format_version);
-	model_id = DatumGetInt64(exec("INSERT INTO automl.models (name, version, task, algorithm, "
+	values[25] = jsonb_of(row->lineage);
+	values[26] = Int32GetDatum(row->format_version);
+	model_id = DatumGetInt64(catalog_exec("INSERT INTO automl.models (name, version, task, algorithm, "
 								  "hyperparameters, metric, score, score_std, metrics, target, "
 								  "target_type, classes, features, source, options, seed, "
 								  "n_rows, n_features, data_fingerprint, run_id, trials, "
-								  "train_seconds, model_bytes, created_by, extension_version) "
+								  "train_seconds, model_bytes, created_by, extension_version, lineage) "
 								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-								  "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) "
-								  "RETURNING model_id",
-								  25, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+								  "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, "
+								  "$26) RETURNING model_id",
+								  26, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
 
 	data = palloc(VARHDRSZ + row->n_bytes);
 	SET_VARSIZE(data, VARHDRSZ + row->n_bytes);
@@ -476,12 +551,30 @@ catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 		Datum		dvalues[3];
 
 		dvalues[0] = Int64GetDatum(model_id);
-		dvalues[1] = values[25];
+		dvalues[1] = values[26];
 		dvalues[2] = PointerGetDatum(data);
-		exec("INSERT INTO automl.model_data (model_id, format_version, data) "
+		catalog_exec("INSERT INTO automl.model_data (model_id, format_version, data) "
 			 "VALUES ($1, $2, $3)", 3, dtypes, dvalues, NULL, SPI_OK_INSERT, &isnull);
 	}
 	return model_id;
+}
+
+int32
+catalog_lock_live_version(const char *name)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+	Datum		d;
+
+	values[0] = CStringGetTextDatum(name);
+	/* deployments of one name queue behind its model_names row */
+	(void) catalog_exec("SELECT 1 FROM automl.model_names WHERE name = $1 FOR UPDATE",
+						1, types, values, NULL, SPI_OK_SELECT, &isnull);
+	d = catalog_exec("SELECT version FROM automl.deployments WHERE name = $1 "
+					 "ORDER BY deployment_id DESC LIMIT 1",
+					 1, types, values, NULL, SPI_OK_SELECT, &isnull);
+	return isnull ? 0 : DatumGetInt32(d);
 }
 
 int32
@@ -491,33 +584,55 @@ catalog_deploy(const CatalogWriter *w, const char *name, int32 version,
 	Oid			types[6] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, NAMEOID, INT4OID};
 	Datum		values[6];
 	char		nulls[6] = "      ";
-	int32		previous = 0;
+	int32		previous = catalog_lock_live_version(name);
 	bool		isnull;
-	Datum		d;
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = Int32GetDatum(version);
 	values[2] = CStringGetTextDatum(strategy);
 	values[3] = text_or_null(reason, &nulls[3]);
 	values[4] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
-
-	/* deployments of one name queue behind its model_names row */
-	(void) exec("SELECT 1 FROM automl.model_names WHERE name = $1 FOR UPDATE",
-				1, types, values, NULL, SPI_OK_SELECT, &isnull);
-	d = exec("SELECT version FROM automl.deployments WHERE name = $1 "
-			 "ORDER BY deployment_id DESC LIMIT 1",
-			 1, types, values, NULL, SPI_OK_SELECT, &isnull);
-	if (!isnull)
-		previous = DatumGetInt32(d);
 	values[5] = Int32GetDatum(previous);
 	nulls[5] = previous > 0 ? ' ' : 'n';
 
-	(void) exec("INSERT INTO automl.deployments (name, version, previous_version, strategy, "
-				"reason, deployed_by) VALUES ($1, $2, $6, $3, $4, $5)",
-				6, types, values, nulls, SPI_OK_INSERT, &isnull);
-	(void) exec("UPDATE automl.models SET status = CASE WHEN version = $2 "
-				"THEN 'deployed' ELSE 'retired' END "
-				"WHERE name = $1 AND (version = $2 OR status = 'deployed')",
-				2, types, values, NULL, SPI_OK_UPDATE, &isnull);
+	(void) catalog_exec("INSERT INTO automl.deployments (name, version, previous_version, "
+						"strategy, reason, deployed_by) VALUES ($1, $2, $6, $3, $4, $5)",
+						6, types, values, nulls, SPI_OK_INSERT, &isnull);
+	(void) catalog_exec("UPDATE automl.models SET status = CASE WHEN version = $2 "
+						"THEN 'deployed' ELSE 'retired' END "
+						"WHERE name = $1 AND (version = $2 OR status = 'deployed')",
+						2, types, values, NULL, SPI_OK_UPDATE, &isnull);
 	return previous;
+}
+
+void
+catalog_grant(const CatalogWriter *w, const char *name, const char *grantee,
+			  const char *privilege)
+{
+	Oid			types[4] = {TEXTOID, NAMEOID, TEXTOID, NAMEOID};
+	Datum		values[4];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(grantee));
+	values[2] = CStringGetTextDatum(privilege);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	(void) catalog_exec("INSERT INTO automl.model_privileges (name, grantee, privilege, granted_by) "
+						"VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+						4, types, values, NULL, SPI_OK_INSERT, &isnull);
+}
+
+void
+catalog_revoke(const char *name, const char *grantee, const char *privilege)
+{
+	Oid			types[3] = {TEXTOID, NAMEOID, TEXTOID};
+	Datum		values[3];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(grantee));
+	values[2] = CStringGetTextDatum(privilege);
+	(void) catalog_exec("DELETE FROM automl.model_privileges "
+						"WHERE name = $1 AND grantee = $2 AND privilege = $3",
+						3, types, values, NULL, SPI_OK_DELETE, &isnull);
 }

@@ -27,6 +27,17 @@ extern bool catalog_deployed_version(const char *name, int32 *version);
 extern bool catalog_name_exists(const char *name);
 /* Serialized bytes of a version (palloc'd copy); NULL when absent. */
 extern bytea *catalog_model_bytes(const char *name, int32 version, int64 *model_id);
+/* Owner of a model name; false when the name does not exist. */
+extern bool catalog_model_owner(const char *name, char **owner);
+
+/* Rights granted on a model name (list of CatalogGrant *). */
+typedef struct CatalogGrant
+{
+	char	   *grantee;
+	int			privilege;		/* AmPrivilege */
+} CatalogGrant;
+
+extern List *catalog_model_grants(const char *name);
 
 /* Run writes as the extension owner with a safe search_path. */
 typedef struct CatalogWriter
@@ -40,11 +51,32 @@ typedef struct CatalogWriter
 extern void catalog_begin_write(CatalogWriter *w);
 extern void catalog_end_write(CatalogWriter *w);
 
+/*
+ * Run a statement through SPI; returns column 1 of the first row (isnull set)
+ * and errors unless SPI returns "expected".
+ */
+extern Datum catalog_exec(const char *sql, int nargs, Oid *types, Datum *values,
+						  const char *nulls, int expected, bool *isnull);
+
+/* The arguments of a training run, as recorded for automl.retrain(). */
+typedef struct CatalogRunArgs
+{
+	const char *name;
+	const char *source;
+	const char *target;
+	const char *task;			/* as requested */
+	const char *metric;			/* as requested, or NULL */
+	Interval   *budget;			/* or NULL */
+	int			max_trials;		/* 0: none */
+	char	  **algorithms;
+	int			n_algorithms;
+	char	  **exclude;
+	int			n_exclude;
+	const char *options_json;
+} CatalogRunArgs;
+
 /* These need SPI connected and catalog_begin_write() in effect. */
-extern int64 catalog_insert_run(const CatalogWriter *w, const char *name,
-								const char *source, const char *target,
-								const char *options_json, Interval *budget,
-								int max_trials);
+extern int64 catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *args);
 extern void catalog_finish_run(int64 run_id, const char *status, int32 version,
 							   const char *task, const char *metric);
 extern void catalog_insert_trial(int64 run_id, int trial, const char *name,
@@ -81,6 +113,7 @@ typedef struct CatalogModelRow
 	int64		run_id;
 	int			trials;
 	double		train_seconds;
+	const char *lineage;		/* JSON text, or NULL */
 	const void *bytes;
 	size_t		n_bytes;
 	int			format_version;
@@ -90,5 +123,11 @@ extern int64 catalog_insert_model(const CatalogWriter *w, const CatalogModelRow 
 /* Make a version live; returns the previously deployed version or 0. */
 extern int32 catalog_deploy(const CatalogWriter *w, const char *name, int32 version,
 							const char *strategy, const char *reason);
+/* The live version of a name (0 when none), locking the name's row. */
+extern int32 catalog_lock_live_version(const char *name);
+
+extern void catalog_grant(const CatalogWriter *w, const char *name, const char *grantee,
+						  const char *privilege);
+extern void catalog_revoke(const char *name, const char *grantee, const char *privilege);
 
 #endif							/* AUTOML_CATALOG_H */

@@ -14,6 +14,7 @@
 
 #include "catalog.h"
 #include "model_cache.h"
+#include "privileges.h"
 
 typedef struct DeployEntry
 {
@@ -79,6 +80,7 @@ invalidate_callback(Datum arg, Oid relid)
 	if (relid != InvalidOid && !catalog_is_cache_relation(relid))
 		return;
 	catalog_forget_oids();
+	privileges_forget();
 	if (deploy_cache != NULL)
 	{
 		DeployEntry *e;
