@@ -64,6 +64,14 @@ RESET ROLE;
 SET ROLE gov_alice;
 SELECT automl.grant('gov', 'score', 'gov_carol');
 SELECT automl.grant('gov', 'deploy', 'gov_bob');
+RESET ROLE;
+SET automl.audit_log_level = notice;   -- the audit line also goes to the log (here: the client)
+SET ROLE gov_alice;
+SELECT automl.revoke('gov', 'deploy', 'gov_bob');
+SELECT automl.grant('gov', 'deploy', 'gov_bob');
+RESET ROLE;
+SET automl.audit_log_level = off;
+SET ROLE gov_alice;
 SELECT automl.grant('gov', 'fly', 'gov_bob');
 SELECT automl.grant('gov', 'score', 'no_such_role');
 SELECT name, grantee, privilege, granted_by FROM automl.model_privileges ORDER BY grantee;

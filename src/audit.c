@@ -9,6 +9,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
@@ -83,14 +84,22 @@ audit_record(const CatalogWriter *w, const char *action, const char *name, int32
 		elog(ERROR, "could not write the automl audit trail");
 
 	if (automl_audit_log_level != 0)
+	{
+		StringInfoData detail;
+
+		initStringInfo(&detail);
+		if (from_version > 0 || to_version > 0)
+			appendStringInfo(&detail, "Live version %d -> %d.", from_version, to_version);
+		if (details)
+			appendStringInfo(&detail, "%s%s", detail.len ? " " : "", details);
 		ereport(automl_audit_log_level,
 				(errmsg("automl audit: %s of model \"%s\"%s by role \"%s\" (session user \"%s\")",
 						action, name,
 						version > 0 ? psprintf(" version %d", version) : "",
 						w->caller, session_user),
-				 (from_version > 0 || to_version > 0) ?
-				 errdetail("Live version %d -> %d.", from_version, to_version) : 0,
+				 detail.len ? errdetail_internal("%s", detail.data) : 0,
 				 errhidestmt(true)));
+	}
 }
 
 /* BEFORE UPDATE/DELETE/TRUNCATE statement trigger on automl.audit. */
