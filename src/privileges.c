@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "catalog.h"
+#include "json.h"
 #include "model_cache.h"
 #include "privileges.h"
 
@@ -210,7 +211,7 @@ grant_or_revoke(FunctionCallInfo fcinfo, bool grant)
 	AmPrivilege priv;
 	char	   *grantee;
 	CatalogWriter w;
-	char	   *details;
+	AmStr		details;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -231,9 +232,13 @@ grant_or_revoke(FunctionCallInfo fcinfo, bool grant)
 		catalog_grant(&w, name, grantee, privilege_name(priv));
 	else
 		catalog_revoke(name, grantee, privilege_name(priv));
-	details = psprintf("{\"privilege\": \"%s\", \"grantee\": \"%s\"}",
-					   privilege_name(priv), grantee);
-	audit_record(&w, grant ? "grant" : "revoke", name, 0, 0, 0, NULL, details);
+	am_str_init(&details);
+	am_str_append(&details, "{\"privilege\": ");
+	am_str_json_string(&details, privilege_name(priv));
+	am_str_append(&details, ", \"grantee\": ");
+	am_str_json_string(&details, grantee);
+	am_str_append(&details, "}");
+	audit_record(&w, grant ? "grant" : "revoke", name, 0, 0, 0, NULL, details.data);
 	catalog_end_write(&w);
 	SPI_finish();
 }
