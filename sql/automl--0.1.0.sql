@@ -337,6 +337,42 @@ CREATE FUNCTION automl.predict_proba(name text, "row" anyelement) RETURNS float8
 AS 'MODULE_PATHNAME', 'automl_predict_proba'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
+-- A fixed version: the result depends only on the arguments (versions never
+-- change once stored), so the planner may fold it and it can back an index.
+CREATE FUNCTION automl.predict(name text, version integer, "row" anyelement) RETURNS float8
+AS 'MODULE_PATHNAME', 'automl_predict_row'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.predict_label(name text, version integer, "row" anyelement) RETURNS text
+AS 'MODULE_PATHNAME', 'automl_predict_label'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.predict_proba(name text, version integer, "row" anyelement) RETURNS float8[]
+AS 'MODULE_PATHNAME', 'automl_predict_proba'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Per-feature contributions of one prediction, in the model's margin space
+-- (the value, the log-odds of the class, or its softmax margin); with the
+-- "(base)" row they sum exactly to that margin.
+CREATE FUNCTION automl.explain(name text, "row" anyelement, top_k integer DEFAULT NULL,
+                               class text DEFAULT NULL)
+RETURNS TABLE (feature text, value text, contribution float8)
+AS 'MODULE_PATHNAME', 'automl_explain'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+
+CREATE FUNCTION automl.explain_json(name text, "row" anyelement, top_k integer DEFAULT NULL,
+                                    class text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'automl_explain_json'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+-- Score a whole table or query in blocks (for jobs that store predictions).
+CREATE FUNCTION automl.predict_table(name text, source text, key text DEFAULT NULL,
+                                     version integer DEFAULT NULL)
+RETURNS TABLE (key text, prediction float8, label text, probabilities float8[])
+AS 'MODULE_PATHNAME', 'automl_predict_table'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+
 CREATE FUNCTION automl.classes(name text) RETURNS text[]
 AS 'MODULE_PATHNAME', 'automl_classes'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;

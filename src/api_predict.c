@@ -20,10 +20,11 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
-#include "convert.h"
 #include "model_cache.h"
+#include "json.h"
 #include "prep.h"
 #include "privileges.h"
+#include "rowmap.h"
 
 PG_FUNCTION_INFO_V1(automl_predict_row);
 PG_FUNCTION_INFO_V1(automl_predict_array);
@@ -32,159 +33,95 @@ PG_FUNCTION_INFO_V1(automl_predict_proba);
 PG_FUNCTION_INFO_V1(automl_classes);
 PG_FUNCTION_INFO_V1(automl_feature_names);
 PG_FUNCTION_INFO_V1(automl_feature_importance);
+PG_FUNCTION_INFO_V1(automl_explain);
+PG_FUNCTION_INFO_V1(automl_explain_json);
 
 typedef struct PredictState
 {
 	char		name[NAMEDATALEN];
 	size_t		name_len;
+	int32		version;		/* requested version, 0: the deployed one */
 	CachedModel *cm;
 	/* row mapping, for one row type */
 	Oid			tuptype;
 	int32		tuptypmod;
-	TupleDesc	tupdesc;
-	int		   *attno;			/* per source column: 0-based attribute */
-	AmValueReader *readers;		/* per source column */
+	bool		mapped;
+	RowMap		map;
 	Datum	   *values;
 	bool	   *nulls;
-	double	   *parts;			/* date parts of the current column */
 	double	   *raw;			/* features of the current row */
 	double	   *out;			/* model outputs */
 } PredictState;
 
-/* The statement's state: the model behind "name", pinned for the statement. */
+/*
+ * The statement's state: the model behind (name, version), pinned until the
+ * statement ends.  version 0 means the deployed version, resolved here once.
+ */
 static PredictState *
-get_state(FunctionCallInfo fcinfo, text *name_arg)
+get_state(FunctionCallInfo fcinfo, text *name_arg, int32 version)
 {
 	PredictState *st = fcinfo->flinfo->fn_extra;
 	MemoryContext old;
 	char	   *name;
 
-	if (st != NULL && VARSIZE_ANY_EXHDR(name_arg) == st->name_len &&
+	if (st != NULL && st->version == version && VARSIZE_ANY_EXHDR(name_arg) == st->name_len &&
 		memcmp(VARDATA_ANY(name_arg), st->name, st->name_len) == 0)
 		return st;
 
 	/* first row, or the name changed between rows */
 	name = model_name_arg(name_arg);
 	check_model_privilege(name, AM_PRIV_SCORE, "score with");
+	if (version < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model version must be positive")));
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	st = palloc0(sizeof(PredictState));
 	strlcpy(st->name, name, NAMEDATALEN);
 	st->name_len = strlen(st->name);
-	st->cm = model_cache_acquire(name, model_cache_deployed_version(name),
+	st->version = version;
+	st->cm = model_cache_acquire(name, version > 0 ? version : model_cache_deployed_version(name),
 								 fcinfo->flinfo->fn_mcxt);
 	st->raw = palloc0(sizeof(double) * st->cm->model->schema->n_features);
 	st->out = palloc0(sizeof(double) * st->cm->n_outputs);
-	st->parts = palloc0(sizeof(double) * (AM_PART_EPOCH_DAYS + 1));
 	MemoryContextSwitchTo(old);
 	fcinfo->flinfo->fn_extra = st;
 	return st;
 }
 
-/* Map the row type's columns to the model's source columns. */
-static void
-map_row_type(FunctionCallInfo fcinfo, PredictState *st, Oid tuptype, int32 tuptypmod)
-{
-	AmSchema   *s = st->cm->model->schema;
-	MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	TupleDesc	td = lookup_rowtype_tupdesc_copy(tuptype, tuptypmod);
-
-	st->attno = palloc(sizeof(int) * s->n_columns);
-	st->readers = palloc0(sizeof(AmValueReader) * s->n_columns);
-	for (int c = 0; c < s->n_columns; c++)
-	{
-		const char *col = s->columns[c].name;
-		int			found = -1;
-
-		for (int a = 0; a < td->natts; a++)
-		{
-			Form_pg_attribute att = TupleDescAttr(td, a);
-
-			if (!att->attisdropped && strcmp(NameStr(att->attname), col) == 0)
-			{
-				found = a;
-				break;
-			}
-		}
-		if (found < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("row has no column \"%s\", which model \"%s\" needs", col, st->name),
-					 errhint("Pass a row with the columns the model was trained on; "
-							 "automl.feature_names('%s') lists them.", st->name)));
-		st->attno[c] = found;
-		automl_reader_init(&st->readers[c], col, TupleDescAttr(td, found)->atttypid,
-						   s->columns[c].kind, st->name);
-	}
-	st->values = palloc(sizeof(Datum) * td->natts);
-	st->nulls = palloc(sizeof(bool) * td->natts);
-	st->tupdesc = td;
-	st->tuptype = tuptype;
-	st->tuptypmod = tuptypmod;
-	MemoryContextSwitchTo(old);
-}
-
-/* Fill st->raw from a row value. */
+/* Fill st->raw from a row value, mapping its type on first sight. */
 static void
 row_features(FunctionCallInfo fcinfo, PredictState *st, HeapTupleHeader th)
 {
-	AmSchema   *s = st->cm->model->schema;
 	Oid			tuptype = HeapTupleHeaderGetTypeId(th);
 	int32		tuptypmod = HeapTupleHeaderGetTypMod(th);
 	HeapTupleData tuple;
-	int			parts_of = -1;
 
-	if (st->tupdesc == NULL || tuptype != st->tuptype || tuptypmod != st->tuptypmod)
-		map_row_type(fcinfo, st, tuptype, tuptypmod);
+	if (!st->mapped || tuptype != st->tuptype || tuptypmod != st->tuptypmod)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		TupleDesc	td = lookup_rowtype_tupdesc_copy(tuptype, tuptypmod);
+
+		rowmap_init(&st->map, st->cm, st->name, td);
+		st->values = palloc(sizeof(Datum) * Max(td->natts, 1));
+		st->nulls = palloc(sizeof(bool) * Max(td->natts, 1));
+		st->tuptype = tuptype;
+		st->tuptypmod = tuptypmod;
+		st->mapped = true;
+		MemoryContextSwitchTo(old);
+	}
 	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = th;
-	heap_deform_tuple(&tuple, st->tupdesc, st->values, st->nulls);
-
-	for (int j = 0; j < s->n_features; j++)
-	{
-		const AmFeature *f = &s->features[j];
-		int			c = f->source;
-		int			a = st->attno[c];
-
-		if (st->nulls[a])
-		{
-			st->raw[j] = NAN;
-			continue;
-		}
-		switch (s->columns[c].kind)
-		{
-			case AM_SRC_NUMERIC:
-			case AM_SRC_BOOLEAN:
-				st->raw[j] = automl_read_number(&st->readers[c], st->values[a]);
-				break;
-			case AM_SRC_CATEGORICAL:
-				{
-					uint32		len;
-					const char *txt = automl_read_text(&st->readers[c], st->values[a], &len);
-					int			code = am_strmap_get(st->cm->level_maps[j], txt, len);
-
-					/* an unseen level is "other" */
-					st->raw[j] = code >= 0 ? code : f->n_levels;
-					break;
-				}
-			case AM_SRC_DATE:
-			case AM_SRC_TIMESTAMP:
-				if (parts_of != c)
-				{
-					automl_read_date_parts(&st->readers[c], st->values[a], st->parts);
-					parts_of = c;
-				}
-				st->raw[j] = st->parts[f->part];
-				break;
-		}
-	}
+	heap_deform_tuple(&tuple, st->map.tupdesc, st->values, st->nulls);
+	rowmap_features(&st->map, st->values, st->nulls, st->raw, 1);
 }
 
 static void
-check_row_argument(FunctionCallInfo fcinfo)
+check_row_argument(FunctionCallInfo fcinfo, int arg)
 {
-	Oid			t = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	Oid			t = get_fn_expr_argtype(fcinfo->flinfo, arg);
 
 	if (OidIsValid(t) && !type_is_rowtype(t))
 		ereport(ERROR,
@@ -194,16 +131,21 @@ check_row_argument(FunctionCallInfo fcinfo)
 				 errhint("Pass the table alias, as in automl.predict('model', t) FROM t.")));
 }
 
-/* Score the row argument; st->out receives the outputs. */
+/*
+ * Score the row argument: (name, row) uses the deployed version,
+ * (name, version, row) a fixed one.  st->out receives the outputs.
+ */
 static PredictState *
 score_row(FunctionCallInfo fcinfo)
 {
 	PredictState *st;
+	int			row_arg = PG_NARGS() == 3 ? 2 : 1;
+	int32		version = PG_NARGS() == 3 ? PG_GETARG_INT32(1) : 0;
 
 	if (fcinfo->flinfo->fn_extra == NULL)
-		check_row_argument(fcinfo);
-	st = get_state(fcinfo, PG_GETARG_TEXT_PP(0));
-	row_features(fcinfo, st, PG_GETARG_HEAPTUPLEHEADER(1));
+		check_row_argument(fcinfo, row_arg);
+	st = get_state(fcinfo, PG_GETARG_TEXT_PP(0), version);
+	row_features(fcinfo, st, PG_GETARG_HEAPTUPLEHEADER(row_arg));
 	am_model_predict_row(st->cm->model, st->raw, st->out);
 	return st;
 }
@@ -299,7 +241,7 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 Datum
 automl_predict_array(PG_FUNCTION_ARGS)
 {
-	PredictState *st = get_state(fcinfo, PG_GETARG_TEXT_PP(0));
+	PredictState *st = get_state(fcinfo, PG_GETARG_TEXT_PP(0), 0);
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 	AmSchema   *s = st->cm->model->schema;
 	Datum	   *elems;
@@ -443,4 +385,220 @@ automl_feature_importance(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* ---------- explanations ---------- */
+
+typedef struct Contribution
+{
+	int			feature;		/* -1: the rest, summed */
+	double		value;
+} Contribution;
+
+static int
+cmp_abs_desc(const void *a, const void *b)
+{
+	double		x = fabs(((const Contribution *) a)->value);
+	double		y = fabs(((const Contribution *) b)->value);
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	return ((const Contribution *) a)->feature - ((const Contribution *) b)->feature;
+}
+
+typedef struct Explanation
+{
+	const char *class_name;		/* NULL for a regression */
+	double		base;
+	double		margin;
+	int			n;				/* entries in list (features, maybe "the rest") */
+	Contribution *list;
+} Explanation;
+
+/*
+ * Contributions of the scored row to the margin of one output: the value
+ * (regression), the log-odds of a class (binary), or a class's softmax
+ * margin (multiclass).  They sum exactly to the margin with the base.
+ */
+static void
+explain_row(PredictState *st, text *class_arg, int top_k, Explanation *ex)
+{
+	AmModel    *m = st->cm->model;
+	AmSchema   *s = m->schema;
+	int			outs = st->cm->n_outputs;
+	int			nf = s->n_features;
+	double	   *phi = palloc(sizeof(double) * ((size_t) nf + 1) * outs);
+	int			k = 0;
+	double		sign = 1.0;
+
+	if (!am_model_contributions(m, st->raw, phi))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model \"%s\" (algorithm \"%s\") cannot explain single predictions",
+						st->name, m->family->name)));
+	ex->class_name = NULL;
+	if (s->task != AM_TASK_REGRESSION)
+	{
+		int			c;
+
+		if (class_arg != NULL)
+		{
+			char	   *want = text_to_cstring(class_arg);
+
+			for (c = 0; c < s->n_classes; c++)
+				if (strcmp(s->classes[c], want) == 0)
+					break;
+			if (c == s->n_classes)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("model \"%s\" has no class \"%s\"", st->name, want)));
+		}
+		else
+			c = s->task == AM_TASK_BINARY ? 1 : best_class(st);
+		ex->class_name = s->classes[c];
+		if (s->task == AM_TASK_BINARY)
+			sign = c == 1 ? 1.0 : -1.0; /* log-odds of class 0 are the negation */
+		else
+			k = c;
+	}
+	else if (class_arg != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model \"%s\" is a regression model and has no classes", st->name)));
+
+	ex->list = palloc(sizeof(Contribution) * (nf + 1));
+	ex->base = sign * phi[(size_t) nf * outs + k];
+	ex->margin = ex->base;
+	for (int j = 0; j < nf; j++)
+	{
+		ex->list[j].feature = j;
+		ex->list[j].value = sign * phi[(size_t) j * outs + k];
+		ex->margin += ex->list[j].value;
+	}
+	qsort(ex->list, nf, sizeof(Contribution), cmp_abs_desc);
+	ex->n = nf;
+	if (top_k > 0 && top_k < nf)
+	{
+		double		rest = 0.0;
+
+		for (int j = top_k; j < nf; j++)
+			rest += ex->list[j].value;
+		ex->list[top_k].feature = -1;
+		ex->list[top_k].value = rest;
+		ex->n = top_k + 1;
+	}
+}
+
+/* The raw value of feature j as text (NULL when missing). */
+static char *
+feature_value_text(const AmSchema *s, int j, double v)
+{
+	const AmFeature *f = &s->features[j];
+
+	if (isnan(v))
+		return NULL;
+	if (f->categorical)
+		return (int) v < f->n_levels ? f->levels[(int) v] : "(other)";
+	return psprintf("%.15g", v);
+}
+
+static PredictState *
+explain_args(FunctionCallInfo fcinfo, int *top_k)
+{
+	PredictState *st;
+
+	if (fcinfo->flinfo->fn_extra == NULL)
+		check_row_argument(fcinfo, 1);
+	st = get_state(fcinfo, PG_GETARG_TEXT_PP(0), 0);
+	row_features(fcinfo, st, PG_GETARG_HEAPTUPLEHEADER(1));
+	am_model_predict_row(st->cm->model, st->raw, st->out);
+	*top_k = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
+	if (!PG_ARGISNULL(2) && *top_k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("top_k must be at least 1")));
+	return st;
+}
+
+Datum
+automl_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PredictState *st;
+	Explanation ex;
+	int			top_k;
+	AmSchema   *s;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	st = explain_args(fcinfo, &top_k);
+	s = st->cm->model->schema;
+	explain_row(st, PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3), top_k, &ex);
+	for (int i = 0; i <= ex.n; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		char	   *v = NULL;
+
+		if (i == ex.n)
+			values[0] = CStringGetTextDatum("(base)");
+		else if (ex.list[i].feature < 0)
+			values[0] = CStringGetTextDatum("(other features)");
+		else
+		{
+			values[0] = CStringGetTextDatum(s->features[ex.list[i].feature].name);
+			v = feature_value_text(s, ex.list[i].feature, st->raw[ex.list[i].feature]);
+		}
+		nulls[1] = (v == NULL);
+		values[1] = v ? CStringGetTextDatum(v) : (Datum) 0;
+		values[2] = Float8GetDatum(i == ex.n ? ex.base : ex.list[i].value);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+automl_explain_json(PG_FUNCTION_ARGS)
+{
+	PredictState *st;
+	Explanation ex;
+	int			top_k;
+	AmSchema   *s;
+	AmStr		j;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	st = explain_args(fcinfo, &top_k);
+	s = st->cm->model->schema;
+	explain_row(st, PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3), top_k, &ex);
+	am_str_init(&j);
+	am_str_append(&j, "{\"class\": ");
+	if (ex.class_name)
+		am_str_json_string(&j, ex.class_name);
+	else
+		am_str_append(&j, "null");
+	am_str_append(&j, ", \"margin\": ");
+	am_str_json_number(&j, ex.margin);
+	am_str_append(&j, ", \"base\": ");
+	am_str_json_number(&j, ex.base);
+	am_str_append(&j, ", \"contributions\": [");
+	for (int i = 0; i < ex.n; i++)
+	{
+		int			f = ex.list[i].feature;
+		char	   *v = f >= 0 ? feature_value_text(s, f, st->raw[f]) : NULL;
+
+		am_str_append(&j, i ? ", {\"feature\": " : "{\"feature\": ");
+		am_str_json_string(&j, f >= 0 ? s->features[f].name : "(other features)");
+		am_str_append(&j, ", \"value\": ");
+		if (v)
+			am_str_json_string(&j, v);
+		else
+			am_str_append(&j, "null");
+		am_str_append(&j, ", \"contribution\": ");
+		am_str_json_number(&j, ex.list[i].value);
+		am_str_append(&j, "}");
+	}
+	am_str_append(&j, "]}");
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(j.data)));
 }

@@ -489,32 +489,32 @@ margins_to_outputs(const LinearModel *m, double *out, int n)
 	}
 }
 
+/*
+ * Margins are accumulated column by column in the same order for one row
+ * and for a block of rows, so single-row and batch scoring agree to the last
+ * bit (a BLAS product would sum in a different order).
+ */
 static void
 linear_predict(const void *model, const double *x, size_t ld, int n, double *out)
 {
 	const LinearModel *m = model;
 
-	if (n < 32)
+	for (int c = 0; c < m->k; c++)
 	{
-		for (int i = 0; i < n; i++)
-			for (int c = 0; c < m->k; c++)
-			{
-				const double *w = m->coef + (size_t) c * m->p;
-				double		t = m->intercept[c];
+		const double *w = m->coef + (size_t) c * m->p;
 
-				for (int j = 0; j < m->p; j++)
-					t += w[j] * x[(size_t) j * ld + i];
-				out[(size_t) i * m->k + c] = t;
-			}
-	}
-	else
-	{
-		/* out (row-major n x k) = (X B)' stored as k x n column-major */
 		for (int i = 0; i < n; i++)
-			for (int c = 0; c < m->k; c++)
-				out[(size_t) i * m->k + c] = m->intercept[c];
-		cblas_dgemm(CblasColMajor, CblasTrans, CblasTrans, m->k, n, m->p,
-					1.0, m->coef, m->p, x, (int) ld, 1.0, out, m->k);
+			out[(size_t) i * m->k + c] = m->intercept[c];
+		for (int j = 0; j < m->p; j++)
+		{
+			const double *col = x + (size_t) j * ld;
+			double		wj = w[j];
+
+			if (wj == 0.0)
+				continue;
+			for (int i = 0; i < n; i++)
+				out[(size_t) i * m->k + c] += wj * col[i];
+		}
 	}
 	margins_to_outputs(m, out, n);
 }

@@ -75,14 +75,44 @@ starts_with_keyword(const char *s, const char *kw)
 		!(isalnum((unsigned char) s[n]) || s[n] == '_');
 }
 
-/* Is the source text a query rather than a relation name? */
+/*
+ * Is the source text a query rather than a relation name?  A name is one or
+ * more identifiers (quoted or not) joined by dots; anything else is taken as
+ * a query and checked as one, so "DELETE FROM t" gets a clear error.
+ */
 static bool
 source_is_query(const char *src)
 {
-	while (*src && (isspace((unsigned char) *src) || *src == '('))
-		src++;
-	return starts_with_keyword(src, "select") || starts_with_keyword(src, "with") ||
-		starts_with_keyword(src, "table") || starts_with_keyword(src, "values");
+	const char *p = src;
+
+	while (*p && isspace((unsigned char) *p))
+		p++;
+	if (starts_with_keyword(p, "select") || starts_with_keyword(p, "with") ||
+		starts_with_keyword(p, "table") || starts_with_keyword(p, "values") || *p == '(')
+		return true;
+	while (*p)
+	{
+		if (*p == '"')
+		{
+			for (p++; *p && !(*p == '"' && p[1] != '"'); p++)
+				if (*p == '"')
+					p++;		/* a doubled quote inside */
+			if (*p == '"')
+				p++;
+		}
+		else if (isalnum((unsigned char) *p) || *p == '_' || *p == '$' || *p == '.' ||
+				 IS_HIGHBIT_SET(*p))
+			p++;
+		else if (isspace((unsigned char) *p))
+		{
+			while (isspace((unsigned char) *p))
+				p++;
+			return *p != '\0';		/* words after a space: a statement */
+		}
+		else
+			return true;
+	}
+	return false;
 }
 
 /* Accept exactly one plain SELECT: no DML in WITH, no INTO, no row locks. */

@@ -5,6 +5,8 @@
  */
 #include "model.h"
 
+#include <string.h>
+
 #include "prep.h"
 
 void
@@ -60,4 +62,37 @@ am_model_predict(AmModel *m, const double *x, size_t ld, int n, double *out)
 	}
 	else
 		m->family->predict(m->fitted, x, ld, n, out);
+}
+
+bool
+am_model_contributions(AmModel *m, const double *raw, double *out)
+{
+	int			outs = am_task_outputs(m->schema->task, m->schema->n_classes);
+	int			nf = m->schema->n_features;
+
+	if (m->family->contributions == NULL)
+		return false;
+	if (m->family->encoding == AM_ENCODING_DENSE)
+	{
+		int			q = m->prep->n_out;
+		double	   *cols = AM_NEW(double, ((size_t) q + 1) * outs);
+
+		am_prep_transform_row(m->prep, raw, m->scratch);
+		if (!m->family->contributions(m->fitted, m->scratch, cols))
+			return false;
+		/* one-hot and indicator columns add up to their raw feature */
+		memset(out, 0, sizeof(double) * ((size_t) nf + 1) * outs);
+		for (int c = 0; c < q; c++)
+		{
+			int			j = am_prep_source_of(m->prep, c);
+
+			for (int k = 0; k < outs; k++)
+				out[(size_t) j * outs + k] += cols[(size_t) c * outs + k];
+		}
+		for (int k = 0; k < outs; k++)
+			out[(size_t) nf * outs + k] = cols[(size_t) q * outs + k];
+		am_free(cols);
+		return true;
+	}
+	return m->family->contributions(m->fitted, raw, out);
 }

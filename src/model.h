@@ -182,6 +182,13 @@ extern void am_model_init_scratch(AmModel *m);
  */
 extern void am_model_predict_row(AmModel *m, const double *raw, double *out);
 
+/*
+ * Additive contributions of each raw feature of one row in the margin space
+ * (value, log-odds, per-class softmax margin): out is (n_features + 1) x
+ * outputs, the last row the base value.  false when the family has none.
+ */
+extern bool am_model_contributions(AmModel *m, const double *raw, double *out);
+
 /* Predict n rows of raw features (column-major, column j at x + j * ld). */
 extern void am_model_predict(AmModel *m, const double *x, size_t ld, int n,
 							 double *out);
