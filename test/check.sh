@@ -3,7 +3,8 @@
 #
 # Installs missing packages, builds and installs the extension, runs the
 # kernel unit tests, starts a throwaway cluster and runs the pg_regress
-# suite against it, then the multi-session tests under test/.  Exits non-zero
+# suite against it, then the multi-session tests under test/ (concurrent
+# scoring and deploys, a hot standby), each on clusters of their own.  Exits non-zero
 # on any failure.  This is what CI (.ci/run) runs.
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
@@ -24,4 +25,9 @@ if ! make -s installcheck; then
 	exit 1
 fi
 cluster_check_crashes
+cluster_stop
+
+echo "== multi-session tests"
+test/concurrency.sh
+test/replica.sh
 echo "all tests passed"
