@@ -321,9 +321,30 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 -- Scoring: the deployed version of a name is resolved once per statement.
 -- ---------------------------------------------------------------------------
 
+-- The planner rewrites predict(name, t) on a table's whole row into a call
+-- of the matching _predict*_cols function with just the model's columns
+-- (plan_support.c), so no whole-row value is built per row.
+CREATE FUNCTION automl._predict_support(internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'automl_predict_support' LANGUAGE C STRICT;
+
+CREATE FUNCTION automl._predict_cols(name text, columns text[], rowid tid, VARIADIC "any")
+RETURNS float8
+AS 'MODULE_PATHNAME', 'automl_predict_cols'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION automl._predict_label_cols(name text, columns text[], rowid tid, VARIADIC "any")
+RETURNS text
+AS 'MODULE_PATHNAME', 'automl_predict_label_cols'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION automl._predict_proba_cols(name text, columns text[], rowid tid, VARIADIC "any")
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'automl_predict_proba_cols'
+LANGUAGE C STABLE PARALLEL SAFE;
+
 CREATE FUNCTION automl.predict(name text, "row" anyelement) RETURNS float8
 AS 'MODULE_PATHNAME', 'automl_predict_row'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT automl._predict_support;
 
 CREATE FUNCTION automl.predict(name text, features float8[]) RETURNS float8
 AS 'MODULE_PATHNAME', 'automl_predict_array'
@@ -331,11 +352,11 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION automl.predict_label(name text, "row" anyelement) RETURNS text
 AS 'MODULE_PATHNAME', 'automl_predict_label'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT automl._predict_support;
 
 CREATE FUNCTION automl.predict_proba(name text, "row" anyelement) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'automl_predict_proba'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT automl._predict_support;
 
 -- A fixed version: the result depends only on the arguments (versions never
 -- change once stored), so the planner may fold it and it can back an index.

@@ -17,6 +17,31 @@ SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args, p.provolati
    AND p.proname IN ('predict', 'predict_label', 'predict_proba', 'explain', 'explain_json')
  ORDER BY 1, 2;
 
+-- on a table's whole row the planner passes only the model's columns
+EXPLAIN (VERBOSE, COSTS OFF) SELECT automl.predict('progress', d) FROM diabetes d;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT automl.predict_label('penguins', p) FROM penguins p;
+-- ... which gives the same values as the generic path (a subquery row)
+SELECT bool_and(automl.predict_proba('penguins', p) = automl.predict_proba('penguins', s))
+       AS same_as_generic
+  FROM penguins p JOIN (SELECT * FROM penguins) s USING (id);
+-- a NULL row (outer join) still gives NULL
+SELECT v.k, automl.predict('progress', d) FROM (VALUES (1), (-5)) v(k)
+  LEFT JOIN diabetes d ON d.id = v.k ORDER BY v.k;
+-- a prepared statement follows deploys, even to a version reading other columns
+SELECT name, version FROM automl.train('serve_v', 'SELECT id, age, bmi, progression FROM diabetes',
+                                       'progression', exclude => '{id}', max_trials => 1);
+SELECT name, version FROM automl.train('serve_v', 'SELECT id, s1, s5, progression FROM diabetes',
+                                       'progression', exclude => '{id}', max_trials => 1);
+PREPARE scored AS SELECT round(automl.predict('serve_v', d)::numeric, 6) FROM diabetes d WHERE id = 1;
+EXECUTE scored;
+SELECT round(automl.predict('serve_v', 1, d)::numeric, 6) AS v1,
+       round(automl.predict('serve_v', 2, d)::numeric, 6) AS v2 FROM diabetes d WHERE id = 1;
+SELECT automl.deploy('serve_v', 2);
+EXECUTE scored;
+SELECT automl.rollback('serve_v');
+EXECUTE scored;
+DEALLOCATE scored;
+
 -- explanations sum exactly to the prediction's margin
 -- regression: the value itself
 SELECT count(*) AS rows,

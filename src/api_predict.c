@@ -35,6 +35,9 @@ PG_FUNCTION_INFO_V1(automl_feature_names);
 PG_FUNCTION_INFO_V1(automl_feature_importance);
 PG_FUNCTION_INFO_V1(automl_explain);
 PG_FUNCTION_INFO_V1(automl_explain_json);
+PG_FUNCTION_INFO_V1(automl_predict_cols);
+PG_FUNCTION_INFO_V1(automl_predict_label_cols);
+PG_FUNCTION_INFO_V1(automl_predict_proba_cols);
 
 typedef struct PredictState
 {
@@ -191,10 +194,9 @@ automl_predict_row(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(numeric_prediction(score_row(fcinfo)));
 }
 
-Datum
-automl_predict_label(PG_FUNCTION_ARGS)
+static text *
+label_of(const PredictState *st)
 {
-	PredictState *st = score_row(fcinfo);
 	const AmSchema *s = st->cm->model->schema;
 
 	if (s->task == AM_TASK_REGRESSION)
@@ -202,7 +204,13 @@ automl_predict_label(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("model \"%s\" is a regression model and has no labels", st->name),
 				 errhint("Use automl.predict().")));
-	PG_RETURN_TEXT_P(cstring_to_text(s->classes[best_class(st)]));
+	return cstring_to_text(s->classes[best_class(st)]);
+}
+
+Datum
+automl_predict_label(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(label_of(score_row(fcinfo)));
 }
 
 static ArrayType *
@@ -216,10 +224,9 @@ float8_array(const double *v, int n)
 						   TYPALIGN_DOUBLE);
 }
 
-Datum
-automl_predict_proba(PG_FUNCTION_ARGS)
+static ArrayType *
+proba_of(const PredictState *st)
 {
-	PredictState *st = score_row(fcinfo);
 	const AmSchema *s = st->cm->model->schema;
 	double		two[2];
 
@@ -233,9 +240,15 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 	{
 		two[0] = 1.0 - st->out[0];
 		two[1] = st->out[0];
-		PG_RETURN_ARRAYTYPE_P(float8_array(two, 2));
+		return float8_array(two, 2);
 	}
-	PG_RETURN_ARRAYTYPE_P(float8_array(st->out, s->n_classes));
+	return float8_array(st->out, s->n_classes);
+}
+
+Datum
+automl_predict_proba(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_ARRAYTYPE_P(proba_of(score_row(fcinfo)));
 }
 
 Datum
@@ -385,6 +398,95 @@ automl_feature_importance(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* ---------- the rewritten calls (plan_support.c) ---------- */
+
+#define COLS_FIRST_ARG 3
+
+/*
+ * automl._predict_cols(name, columns, rowid, VARIADIC "any"): the columns the
+ * model reads, in its source column order.  false when the row is NULL.
+ */
+static bool
+score_columns(FunctionCallInfo fcinfo, PredictState **result)
+{
+	PredictState *st;
+	AmSchema   *s;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
+		return false;			/* a NULL row (outer join): NULL, as predict(t) */
+	st = get_state(fcinfo, PG_GETARG_TEXT_PP(0), 0);
+	s = st->cm->model->schema;
+	if (!st->mapped)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		ArrayType  *cols = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *names;
+		bool	   *nulls;
+		int			n;
+		Oid		   *types = palloc(sizeof(Oid) * Max(s->n_columns, 1));
+
+		deconstruct_array(cols, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
+		if (n != s->n_columns || PG_NARGS() != COLS_FIRST_ARG + n)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("model \"%s\" changed since this query was planned", st->name),
+					 errhint("Run the query again.")));
+		for (int c = 0; c < n; c++)
+		{
+			if (strcmp(TextDatumGetCString(names[c]), s->columns[c].name) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("model \"%s\" changed since this query was planned", st->name),
+						 errhint("Run the query again.")));
+			types[c] = get_fn_expr_argtype(fcinfo->flinfo, COLS_FIRST_ARG + c);
+		}
+		rowmap_init_types(&st->map, st->cm, st->name, types);
+		st->values = palloc(sizeof(Datum) * Max(n, 1));
+		st->nulls = palloc(sizeof(bool) * Max(n, 1));
+		st->mapped = true;
+		MemoryContextSwitchTo(old);
+	}
+	for (int c = 0; c < s->n_columns; c++)
+	{
+		st->values[c] = PG_GETARG_DATUM(COLS_FIRST_ARG + c);
+		st->nulls[c] = PG_ARGISNULL(COLS_FIRST_ARG + c);
+	}
+	rowmap_features(&st->map, st->values, st->nulls, st->raw, 1);
+	am_model_predict_row(st->cm->model, st->raw, st->out);
+	*result = st;
+	return true;
+}
+
+Datum
+automl_predict_cols(PG_FUNCTION_ARGS)
+{
+	PredictState *st;
+
+	if (!score_columns(fcinfo, &st))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(numeric_prediction(st));
+}
+
+Datum
+automl_predict_label_cols(PG_FUNCTION_ARGS)
+{
+	PredictState *st;
+
+	if (!score_columns(fcinfo, &st))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(label_of(st));
+}
+
+Datum
+automl_predict_proba_cols(PG_FUNCTION_ARGS)
+{
+	PredictState *st;
+
+	if (!score_columns(fcinfo, &st))
+		PG_RETURN_NULL();
+	PG_RETURN_ARRAYTYPE_P(proba_of(st));
 }
 
 /* ---------- explanations ---------- */

@@ -104,6 +104,13 @@ catalog_models_relid(void)
 	return oids.models;
 }
 
+Oid
+catalog_deployments_relid(void)
+{
+	lookup_oids();
+	return oids.deployments;
+}
+
 static AttrNumber
 attnum_of(Relation rel, const char *attname)
 {

@@ -20,6 +20,7 @@ extern void catalog_forget_oids(void);
 /* Is this relation one whose changes invalidate the scoring caches? */
 extern bool catalog_is_cache_relation(Oid relid);
 extern Oid	catalog_models_relid(void);
+extern Oid	catalog_deployments_relid(void);
 
 /* Deployed version of a name; false when the name has none. */
 extern bool catalog_deployed_version(const char *name, int32 *version);

@@ -114,7 +114,7 @@ not_finite(const AmValueReader *r)
 }
 
 double
-automl_read_number(const AmValueReader *r, Datum d)
+automl_read_number_slow(const AmValueReader *r, Datum d)
 {
 	double		v;
 

@@ -8,6 +8,9 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 
 #include "dataset.h"
@@ -47,7 +50,25 @@ extern void automl_reader_init(AmValueReader *r, const char *column, Oid typid,
 							   AmSourceKind kind, const char *model);
 
 /* A finite number (errors on NaN and infinities). */
-extern double automl_read_number(const AmValueReader *r, Datum d);
+extern double automl_read_number_slow(const AmValueReader *r, Datum d);
+
+static inline double
+automl_read_number(const AmValueReader *r, Datum d)
+{
+	/* the common types inline; the rest, and every error, out of line */
+	if (r->typid == FLOAT8OID)
+	{
+		double		v = DatumGetFloat8(d);
+
+		if (likely(!isnan(v) && !isinf(v)))
+			return v;
+	}
+	else if (r->typid == INT4OID)
+		return (double) DatumGetInt32(d);
+	else if (r->typid == INT8OID)
+		return (double) DatumGetInt64(d);
+	return automl_read_number_slow(r, d);
+}
 
 /* Bytes of a categorical value; *len set.  May palloc (output functions). */
 extern const char *automl_read_text(const AmValueReader *r, Datum d, uint32 *len);

@@ -17,6 +17,7 @@
 
 #include "kernels.h"
 #include "model.h"
+#include "prep.h"
 
 #define LINEAR_FORMAT_VERSION 1
 #define LBFGS_MEMORY 10
@@ -613,6 +614,122 @@ linear_contributions(const void *model, const double *x, double *out)
 	return true;
 }
 
+/* ---------- scoring raw rows with the preprocessing folded in ---------- */
+
+/*
+ * margin_c = base_c + sum over numeric j of (x_j missing ? missing_jc : slope_jc x_j)
+ *                   + sum over categorical j of lut_j[code]_c
+ * which is intercept + w . encode(x) rearranged: standardisation goes into
+ * slope and base, imputation and the indicator into missing, one-hot columns
+ * into a lookup table per feature (kept levels, then "other", then NULL).
+ */
+typedef struct LinearFused
+{
+	const LinearModel *m;
+	int			n_in;
+	bool	   *categorical;
+	int		   *n_codes;
+	double	   *base;			/* k */
+	double	   *slope;			/* n_in x k */
+	double	   *missing;		/* n_in x k */
+	double	  **lut;			/* categorical: (n_codes + 1) x k */
+} LinearFused;
+
+static void *
+linear_fuse(const void *model, const AmPrep *prep)
+{
+	const LinearModel *m = model;
+	LinearFused *f = AM_NEW0(LinearFused, 1);
+	int			k = m->k;
+
+	f->m = m;
+	f->n_in = prep->n_in;
+	f->categorical = AM_NEW0(bool, prep->n_in);
+	f->n_codes = AM_NEW0(int, prep->n_in);
+	f->base = AM_NEW0(double, k);
+	f->slope = AM_NEW0(double, (size_t) prep->n_in * k);
+	f->missing = AM_NEW0(double, (size_t) prep->n_in * k);
+	f->lut = AM_NEW0(double *, prep->n_in);
+	for (int c = 0; c < k; c++)
+		f->base[c] = m->intercept[c];
+	for (int j = 0; j < prep->n_in; j++)
+	{
+		int			s = prep->start[j];
+
+		f->categorical[j] = prep->categorical[j];
+		for (int c = 0; c < k; c++)
+		{
+			const double *w = m->coef + (size_t) c * m->p;
+
+			if (prep->categorical[j])
+			{
+				int			codes = prep->n_codes[j];
+				int			pos = codes - 1;	/* first column after the kept levels */
+
+				if (c == 0)
+					f->lut[j] = AM_NEW0(double, (size_t) (codes + 1) * k);
+				f->n_codes[j] = codes;
+				for (int code = 0; code < codes - 1; code++)
+					f->lut[j][(size_t) code * k + c] = w[s + code];
+				if (prep->other_col[j])
+					f->lut[j][(size_t) (codes - 1) * k + c] = w[s + pos++];
+				if (prep->null_col[j])
+					f->lut[j][(size_t) codes * k + c] = w[s + pos];
+			}
+			else
+			{
+				double		wv = w[s] / prep->scale[j];
+				double		wi = prep->indicator[j] ? w[s + 1] : 0.0;
+
+				f->slope[(size_t) j * k + c] = wv;
+				f->base[c] -= wv * prep->center[j];
+				f->missing[(size_t) j * k + c] = wv * prep->fill[j] + wi;
+			}
+		}
+	}
+	return f;
+}
+
+static void
+linear_predict_fused(const void *fused, const double *x, size_t ld, int n, double *out)
+{
+	const LinearFused *f = fused;
+	int			k = f->m->k;
+
+	for (int i = 0; i < n; i++)
+	{
+		double	   *o = out + (size_t) i * k;
+
+		for (int c = 0; c < k; c++)
+			o[c] = f->base[c];
+		for (int j = 0; j < f->n_in; j++)
+		{
+			double		v = x[(size_t) j * ld + i];
+
+			if (f->categorical[j])
+			{
+				int			codes = f->n_codes[j];
+				int			code = isnan(v) ? codes : (v >= 0 && v < codes - 1) ? (int) v : codes - 1;
+				const double *row = f->lut[j] + (size_t) code * k;
+
+				for (int c = 0; c < k; c++)
+					o[c] += row[c];
+			}
+			else if (isnan(v))
+			{
+				for (int c = 0; c < k; c++)
+					o[c] += f->missing[(size_t) j * k + c];
+			}
+			else
+			{
+				for (int c = 0; c < k; c++)
+					o[c] += f->slope[(size_t) j * k + c] * v;
+			}
+		}
+	}
+	margins_to_outputs(f->m, out, n);
+}
+
 const AmFamily am_linear_family = {
 	.name = "linear",
 	.description = "ridge regression / L2 logistic regression",
@@ -629,4 +746,6 @@ const AmFamily am_linear_family = {
 	.deserialize = linear_deserialize,
 	.importance = linear_importance,
 	.contributions = linear_contributions,
+	.fuse = linear_fuse,
+	.predict_fused = linear_predict_fused,
 };

@@ -14,12 +14,16 @@ am_model_init_scratch(AmModel *m)
 {
 	if (m->prep != NULL && m->scratch == NULL)
 		m->scratch = AM_NEW0(double, m->prep->n_out);
+	if (m->prep != NULL && m->fused == NULL && m->family->fuse != NULL)
+		m->fused = m->family->fuse(m->fitted, m->prep);
 }
 
 void
 am_model_predict_row(AmModel *m, const double *raw, double *out)
 {
-	if (m->family->encoding == AM_ENCODING_DENSE)
+	if (m->fused != NULL)
+		m->family->predict_fused(m->fused, raw, 1, 1, out);
+	else if (m->family->encoding == AM_ENCODING_DENSE)
 	{
 		am_prep_transform_row(m->prep, raw, m->scratch);
 		m->family->predict(m->fitted, m->scratch, 1, 1, out);
@@ -31,7 +35,9 @@ am_model_predict_row(AmModel *m, const double *raw, double *out)
 void
 am_model_predict(AmModel *m, const double *x, size_t ld, int n, double *out)
 {
-	if (m->family->encoding == AM_ENCODING_DENSE)
+	if (m->fused != NULL)
+		m->family->predict_fused(m->fused, x, ld, n, out);
+	else if (m->family->encoding == AM_ENCODING_DENSE)
 	{
 		/* Encode in blocks so a large batch does not double its memory. */
 		const int	block = 4096;

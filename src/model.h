@@ -144,6 +144,15 @@ typedef struct AmFamily
 	 * margin space: out is (p + 1) x outputs, the last row the base value.
 	 */
 	bool		(*contributions) (const void *model, const double *x, double *out);
+
+	/*
+	 * Optional, dense families: fold the preprocessing into the model so raw
+	 * rows are scored in one pass without building the dense encoding
+	 * (returns NULL when it cannot), and score raw rows with the result.
+	 */
+	void	   *(*fuse) (const void *model, const struct AmPrep *prep);
+	void		(*predict_fused) (const void *fused, const double *x, size_t ld, int n,
+								  double *out);
 } AmFamily;
 
 /* model_registry.c */
@@ -166,12 +175,13 @@ typedef struct AmModel
 	AmParams	params;
 	struct AmPrep *prep;		/* only for AM_ENCODING_DENSE families */
 	void	   *fitted;
+	void	   *fused;			/* family->fuse() result: scores raw rows directly */
 	double	   *scratch;		/* one encoded row, for single-row predict */
 } AmModel;
 
 /*
- * Allocate the model's scratch row where the model itself lives; done by
- * am_model_fit() and am_model_deserialize().
+ * Prepare a fitted model for scoring where the model itself lives (scratch
+ * row, fused evaluator); done by am_model_fit() and am_model_deserialize().
  */
 extern void am_model_init_scratch(AmModel *m);
 

@@ -8,16 +8,40 @@
 
 #include "rowmap.h"
 
+static void
+rowmap_alloc(RowMap *rm, const CachedModel *cm, const char *model_name)
+{
+	int			n = Max(cm->model->schema->n_columns, 1);
+
+	rm->cm = cm;
+	rm->model_name = model_name;
+	rm->attno = palloc(sizeof(int) * n);
+	rm->readers = palloc0(sizeof(AmValueReader) * n);
+}
+
+void
+rowmap_init_types(RowMap *rm, const CachedModel *cm, const char *model_name,
+				  const Oid *types)
+{
+	AmSchema   *s = cm->model->schema;
+
+	rowmap_alloc(rm, cm, model_name);
+	rm->tupdesc = NULL;
+	for (int c = 0; c < s->n_columns; c++)
+	{
+		rm->attno[c] = c;
+		automl_reader_init(&rm->readers[c], s->columns[c].name, types[c],
+						   s->columns[c].kind, model_name);
+	}
+}
+
 void
 rowmap_init(RowMap *rm, const CachedModel *cm, const char *model_name, TupleDesc td)
 {
 	AmSchema   *s = cm->model->schema;
 
-	rm->cm = cm;
-	rm->model_name = model_name;
+	rowmap_alloc(rm, cm, model_name);
 	rm->tupdesc = td;
-	rm->attno = palloc(sizeof(int) * Max(s->n_columns, 1));
-	rm->readers = palloc0(sizeof(AmValueReader) * Max(s->n_columns, 1));
 	for (int c = 0; c < s->n_columns; c++)
 	{
 		const char *col = s->columns[c].name;

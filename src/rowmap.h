@@ -31,6 +31,10 @@ typedef struct RowMap
 extern void rowmap_init(RowMap *rm, const CachedModel *cm, const char *model_name,
 						TupleDesc td);
 
+/* The same when value c of a row is source column c, of type types[c]. */
+extern void rowmap_init_types(RowMap *rm, const CachedModel *cm, const char *model_name,
+							  const Oid *types);
+
 /*
  * The raw features of one row (values/nulls indexed like td) into
  * raw[j * stride] for feature j.
