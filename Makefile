@@ -17,7 +17,10 @@ PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o 
 # Tree families (src/tree*.c and friends) are listed here as they land.
 TREE_OBJS =
 
-PURE_OBJS += $(TREE_OBJS)
+# Other families (kNN, naive Bayes, ...) are listed here as they land.
+OTHER_FAMILY_OBJS =
+
+PURE_OBJS += $(TREE_OBJS) $(OTHER_FAMILY_OBJS)
 OBJS = $(PURE_OBJS) $(PG_OBJS)
 
 REGRESS = setup basics errors governance serving cancel
