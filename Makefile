@@ -7,7 +7,8 @@ DATA = $(wildcard sql/automl--*.sql)
 # Pure C: numeric kernels, search, serialization (no PostgreSQL headers).
 PURE_OBJS = src/core_common.o src/rng.o src/buf.o src/json.o src/dataset.o \
 	src/prep.o src/kernels.o src/model_registry.o src/model.o src/serialize.o \
-	src/linear.o src/metrics.o src/cv.o src/options.o src/search.o
+	src/linear.o src/metrics.o src/cv.o src/options.o src/search.o src/search_space.o \
+	src/ensemble.o src/describe.o src/diagnose.o
 
 # The SQL-facing layer.
 PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o \

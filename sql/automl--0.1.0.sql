@@ -108,8 +108,9 @@ CREATE TABLE automl.trials (
     fit_seconds     float8,
     predict_seconds float8,
     elapsed_seconds float8,             -- since the run started
-    status          text NOT NULL CHECK (status IN ('ok', 'failed', 'stopped')),
+    status          text NOT NULL CHECK (status IN ('ok', 'failed', 'stopped', 'pruned')),
     error           text,
+    resumed         boolean NOT NULL DEFAULT false,   -- taken over from an earlier run
     finished_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (run_id, trial)
 );

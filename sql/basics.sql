@@ -3,7 +3,8 @@
 SET automl.progress = off;
 
 -- binary, text target; "id" is recognised as an identifier and left out
-SELECT name, version, task, algorithm, metric, score >= 0.98 AS roc_auc_ok, trials, rows, features
+SELECT name, version, task, metric, score >= 0.98 AS roc_auc_ok, trials >= 6 AS searched,
+       rows, features
   FROM automl.train('cancer', 'breast_cancer', 'diagnosis');
 
 -- multiclass
@@ -74,14 +75,21 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE automl.predict('progress', d) <>
   FROM first_backend f JOIN diabetes d USING (id) JOIN penguins pg USING (id);
 
 -- what was tried and kept
-SELECT name, version, status, task, algorithm, metric, target, classes, n_rows, n_features,
-       length(data_fingerprint) AS fingerprint_len, trials, created_by, extension_version
+SELECT name, version, status, task, metric, target, classes, n_rows, n_features,
+       length(data_fingerprint) AS fingerprint_len, trials >= 6 AS searched, created_by,
+       extension_version
   FROM automl.models ORDER BY model_id;
-SELECT r.name, count(*) AS trials, count(*) FILTER (WHERE t.status = 'ok') AS ok,
-       bool_and(array_length(t.fold_scores, 1) = 5) AS five_folds
-  FROM automl.trials t JOIN automl.runs r USING (run_id)
- GROUP BY r.name ORDER BY r.name;
-SELECT l.name, l.rank, l.algorithm, l.hyperparameters = m.hyperparameters AS is_kept_model
+SELECT r.name, count(*) = m.trials AS all_recorded,
+       count(*) FILTER (WHERE t.status = 'ok') >= 6 AS enough_ok,
+       bool_and(array_length(t.fold_scores, 1) = 5) FILTER (WHERE t.status = 'ok') AS five_folds,
+       bool_and(t.status IN ('ok', 'pruned')) AS ok_or_pruned
+  FROM automl.trials t JOIN automl.runs r USING (run_id) JOIN automl.models m USING (run_id)
+ GROUP BY r.name, m.trials ORDER BY r.name;
+-- rank 1 is the kept model, or a member of the kept ensemble
+SELECT l.name, l.rank,
+       CASE WHEN m.algorithm = 'ensemble'
+            THEN m.hyperparameters->'members' @> jsonb_build_array(jsonb_build_object('trial', l.trial))
+            ELSE l.hyperparameters = m.hyperparameters END AS is_kept_model
   FROM automl.leaderboard l JOIN automl.models m USING (name, version)
  WHERE l.rank = 1 ORDER BY l.name;
 SELECT jsonb_path_query_array(features, '$.columns[*].kind') AS kinds,

@@ -153,7 +153,7 @@ REVOKE UPDATE, DELETE ON automl.audit FROM gov_bob;
 -- export -> import into a second database gives identical predictions
 SELECT automl.export('gov', 1) AS doc \gset
 SELECT string_agg(p::text, ',' ORDER BY id) AS preds
-  FROM (SELECT id, automl.predict_proba('gov', d) AS p FROM breast_cancer d) s \gset
+  FROM (SELECT id, automl.predict_proba('gov', 1, d) AS p FROM breast_cancer d) s \gset
 SELECT :'doc'::jsonb ->> 'format' AS format, :'doc'::jsonb ->> 'format_version' AS format_version,
        :'doc'::jsonb ->> 'name' AS name, (:'doc'::jsonb ->> 'version')::int AS version;
 CREATE DATABASE automl_regress_copy;

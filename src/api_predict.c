@@ -342,28 +342,6 @@ automl_feature_names(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(text_array(names, s->n_features));
 }
 
-/* Importance per raw feature (dense columns summed back to their feature). */
-static bool
-feature_importance(AmModel *m, AmImportanceKind kind, double *out)
-{
-	int			nf = m->schema->n_features;
-
-	memset(out, 0, sizeof(double) * nf);
-	if (m->family->importance == NULL)
-		return false;
-	if (m->prep != NULL)
-	{
-		double	   *cols = palloc0(sizeof(double) * m->prep->n_out);
-
-		if (!m->family->importance(m->fitted, kind, cols))
-			return false;
-		for (int c = 0; c < m->prep->n_out; c++)
-			out[am_prep_source_of(m->prep, c)] += cols[c];
-		return true;
-	}
-	return m->family->importance(m->fitted, kind, out);
-}
-
 Datum
 automl_feature_importance(PG_FUNCTION_ARGS)
 {
@@ -383,8 +361,8 @@ automl_feature_importance(PG_FUNCTION_ARGS)
 	nf = m->schema->n_features;
 	gain = palloc(sizeof(double) * nf);
 	splits = palloc(sizeof(double) * nf);
-	has_gain = feature_importance(m, AM_IMPORTANCE_GAIN, gain);
-	has_splits = feature_importance(m, AM_IMPORTANCE_SPLITS, splits);
+	has_gain = am_model_importance(m, AM_IMPORTANCE_GAIN, gain);
+	has_splits = am_model_importance(m, AM_IMPORTANCE_SPLITS, splits);
 	for (int j = 0; j < nf; j++)
 		total += gain[j];
 	for (int j = 0; j < nf; j++)

@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "catalog.h"
+#include "describe.h"
 #include "json.h"
 #include "kernels.h"
 #include "load.h"
@@ -186,7 +187,10 @@ choose_families(const TrainArgs *a, AmTask task, const AmFamily **out)
 		for (int k = 0; k < a->n_algorithms; k++)
 			if (strcmp(a->algorithms[k], f->name) == 0)
 				wanted = true;
-		if (!wanted)
+		for (int k = 0; k < a->options.n_excluded; k++)
+			if (a->options.excluded[k] == f)
+				wanted = false;
+		if (!wanted || f->internal)
 			continue;
 		if (!(f->tasks & (1u << task)))
 		{
@@ -206,47 +210,22 @@ choose_families(const TrainArgs *a, AmTask task, const AmFamily **out)
 	return n;
 }
 
-static char *
-params_json(const AmFamily *f, const AmParams *p)
-{
-	AmStr		s;
-
-	am_str_init(&s);
-	am_str_append(&s, "{");
-	for (int i = 0; i < p->n; i++)
-	{
-		const AmParamSpec *spec = am_family_param(f, p->v[i].name);
-
-		if (i > 0)
-			am_str_append(&s, ", ");
-		am_str_json_string(&s, p->v[i].name);
-		am_str_append(&s, ": ");
-		if (spec && spec->choices)
-			am_str_json_string(&s, spec->choices[(int) p->v[i].value]);
-		else
-			am_str_json_number(&s, p->v[i].value);
-	}
-	am_str_append(&s, "}");
-	return s.data;
-}
-
 static void
 report_trial(void *arg, const AmTrial *t, const AmTrial *best)
 {
 	TrialReporter *r = arg;
 	const char *metric = am_metric_name(r->metric);
-	char	   *pj = params_json(t->family, &t->params);
-	const char *status = t->status == AM_TRIAL_OK ? "ok" :
-		t->status == AM_TRIAL_FAILED ? "failed" : "stopped";
+	char	   *pj = am_describe_params(t->family, &t->params);
+	const char *status = am_trial_status_name(t->status);
 
 	catalog_begin_write(r->writer);
 	catalog_insert_trial(r->run_id, t->number, r->args->name, t->family->name, pj, metric,
 						 t->score, t->score_std, t->fold_scores, t->n_folds,
 						 t->fit_seconds, t->predict_seconds, t->finished_at, status,
-						 t->status == AM_TRIAL_OK ? NULL : t->error);
+						 t->status == AM_TRIAL_OK ? NULL : t->error, t->resumed);
 	catalog_end_write(r->writer);
 
-	if (!automl_progress)
+	if (!automl_progress || t->resumed)
 		return;
 	if (t->status == AM_TRIAL_OK)
 		ereport(NOTICE,
@@ -259,98 +238,134 @@ report_trial(void *arg, const AmTrial *t, const AmTrial *best)
 						status, t->error)));
 }
 
-static char *
-features_json(const AmModel *m)
+/* Warnings about the data before the search (leakage, imbalance, size). */
+static void
+warn_about_data(const AmDataset *d, const AmSchema *s)
 {
-	const AmSchema *s = m->schema;
-	AmStr		j;
+	AmDiagnosis diag[16];
+	int			n = am_diagnose(d, diag, lengthof(diag));
 
-	am_str_init(&j);
-	am_str_append(&j, "{\"columns\": [");
-	for (int c = 0; c < s->n_columns; c++)
+	for (int i = 0; i < n; i++)
 	{
-		am_str_append(&j, c ? ", {\"name\": " : "{\"name\": ");
-		am_str_json_string(&j, s->columns[c].name);
-		am_str_append(&j, ", \"type\": ");
-		am_str_json_string(&j, s->columns[c].type_name);
-		am_str_append(&j, ", \"kind\": ");
-		am_str_json_string(&j, am_source_kind_name(s->columns[c].kind));
-		am_str_append(&j, "}");
-	}
-	am_str_append(&j, "], \"features\": [");
-	for (int f = 0; f < s->n_features; f++)
-	{
-		const AmFeature *ft = &s->features[f];
-
-		am_str_append(&j, f ? ", {\"name\": " : "{\"name\": ");
-		am_str_json_string(&j, ft->name);
-		am_str_append(&j, ", \"column\": ");
-		am_str_json_string(&j, s->columns[ft->source].name);
-		if (ft->categorical)
+		switch (diag[i].kind)
 		{
-			am_str_appendf(&j, ", \"levels\": [");
-			for (int k = 0; k < ft->n_levels; k++)
-			{
-				if (k)
-					am_str_append(&j, ", ");
-				am_str_json_string(&j, ft->levels[k]);
-			}
-			am_str_append(&j, "]");
+			case AM_DIAG_LEAK:
+				ereport(WARNING,
+						(errmsg("feature \"%s\" alone predicts the target \"%s\" almost perfectly",
+								s->features[diag[i].feature].name, s->target),
+						 errdetail("%s %.4f.", AM_TASK_IS_CLASSIFICATION(d->task) ?
+								   "Its bins classify the rows with accuracy" :
+								   "Its correlation with the target is",
+								   diag[i].value),
+						 errhint("If it is known only after the outcome, leave it out with exclude => '{%s}'.",
+								 s->columns[s->features[diag[i].feature].source].name)));
+				break;
+			case AM_DIAG_IMBALANCE:
+				ereport(NOTICE,
+						(errmsg("the rarest class of \"%s\" has %.1f%% of the rows",
+								s->target, 100.0 * diag[i].value),
+						 errhint("Consider options => '{\"class_weight\": \"balanced\"}' and a metric such as f1_macro or roc_auc.")));
+				break;
+			case AM_DIAG_TINY:
+				ereport(NOTICE,
+						(errmsg("only %.0f rows to learn from; scores will be noisy", diag[i].value)));
+				break;
 		}
-		if (m->prep && !m->prep->categorical[f])
-		{
-			am_str_append(&j, ", \"impute\": ");
-			am_str_json_number(&j, m->prep->fill[f]);
-			am_str_append(&j, ", \"mean\": ");
-			am_str_json_number(&j, m->prep->center[f]);
-			am_str_append(&j, ", \"scale\": ");
-			am_str_json_number(&j, m->prep->scale[f]);
-		}
-		am_str_append(&j, "}");
 	}
-	am_str_append(&j, "]}");
-	return j.data;
 }
 
-/* CV summary plus every metric of the final model on its training rows. */
-static char *
-metrics_json(AmModel *m, const AmDataset *d, const AmSearchResult *res, AmMetric metric)
+/* "balanced" class weights: n / (classes * rows of the class). */
+static double *
+class_weights(const AmDataset *d)
 {
-	const AmTrial *b = &res->trials[res->best];
-	int			outs = am_task_outputs(d->task, d->n_classes);
-	double	   *pred = palloc(sizeof(double) * (size_t) d->n_rows * outs);
-	double	   *x = palloc(sizeof(double) * (size_t) d->n_rows * d->n_features);
-	AmStr		j;
-	bool		first = true;
+	double	   *w = palloc(sizeof(double) * d->n_rows);
+	int		   *count = palloc0(sizeof(int) * d->n_classes);
 
-	for (int f = 0; f < d->n_features; f++)
-		memcpy(x + (size_t) f * d->n_rows, d->x[f], sizeof(double) * d->n_rows);
-	am_model_predict(m, x, (size_t) d->n_rows, d->n_rows, pred);
-	pfree(x);
+	for (int i = 0; i < d->n_rows; i++)
+		count[(int) d->y[i]]++;
+	for (int i = 0; i < d->n_rows; i++)
+		w[i] = (double) d->n_rows / ((double) d->n_classes * count[(int) d->y[i]]);
+	return w;
+}
 
-	am_str_init(&j);
-	am_str_append(&j, "{\"cv\": {\"metric\": ");
-	am_str_json_string(&j, am_metric_name(metric));
-	am_str_append(&j, ", \"mean\": ");
-	am_str_json_number(&j, b->score);
-	am_str_append(&j, ", \"std\": ");
-	am_str_json_number(&j, b->score_std);
-	am_str_appendf(&j, ", \"folds\": %d}, \"training\": {", res->n_folds);
-	for (int k = 0; k < AM_METRIC_COUNT; k++)
+/*
+ * Trials of the name's most recent finished run, to warm start a resumed
+ * search; only when that run read the same data (same fingerprint).
+ */
+static int
+resumed_trials(const TrainArgs *args, const char *fingerprint, AmTrial **out)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	int			n;
+	AmTrial    *trials;
+
+	values[0] = CStringGetTextDatum(args->name);
+	values[1] = CStringGetTextDatum(fingerprint);
+	if (SPI_execute_with_args("SELECT t.algorithm, t.hyperparameters::text, t.score, t.score_std, "
+							  "t.fold_scores, t.fit_seconds, t.status "
+							  "FROM automl.trials t "
+							  "WHERE t.run_id = (SELECT m.run_id FROM automl.models m "
+							  "                  WHERE m.name = $1 AND m.run_id IS NOT NULL "
+							  "                  AND m.data_fingerprint = $2 "
+							  "                  ORDER BY m.version DESC LIMIT 1) "
+							  "AND t.status = 'ok' ORDER BY t.trial",
+							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the trials to resume");
+	n = (int) SPI_processed;
+	trials = palloc0(sizeof(AmTrial) * Max(n, 1));
+	for (int i = 0; i < n; i++)
 	{
-		if (!am_metric_valid_for((AmMetric) k, d->task))
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		AmTrial    *t = &trials[i];
+		char	   *json = SPI_getvalue(tup, td, 2);
+		AmJson	   *params;
+		AmErr		err;
+		bool		isnull;
+		Datum		d;
+
+		t->family = am_family_lookup(SPI_getvalue(tup, td, 1));
+		params = am_json_parse(json, strlen(json), &err);
+		if (t->family == NULL || params == NULL || params->type != AM_JSON_OBJECT)
 			continue;
-		if (!first)
-			am_str_append(&j, ", ");
-		first = false;
-		am_str_json_string(&j, am_metric_name((AmMetric) k));
-		am_str_append(&j, ": ");
-		am_str_json_number(&j, am_metric_score((AmMetric) k, d->task, d->n_classes, d->y,
-											   pred, d->n_rows, NULL));
+		for (int k = 0; k < params->n; k++)
+		{
+			const AmParamSpec *spec = am_family_param(t->family, params->keys[k]);
+			const AmJson *v = &params->items[k];
+
+			if (spec == NULL)
+				continue;
+			if (v->type == AM_JSON_NUMBER)
+				am_params_set(&t->params, spec->name, v->number);
+			else if (v->type == AM_JSON_STRING && spec->choices)
+				for (int c = 0; spec->choices[c]; c++)
+					if (strcmp(spec->choices[c], v->string) == 0)
+						am_params_set(&t->params, spec->name, c);
+		}
+		t->score = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
+		d = SPI_getbinval(tup, td, 4, &isnull);
+		t->score_std = isnull ? NAN : DatumGetFloat8(d);
+		d = SPI_getbinval(tup, td, 5, &isnull);
+		if (!isnull)
+		{
+			ArrayType  *arr = DatumGetArrayTypeP(d);
+			Datum	   *elems;
+			bool	   *nulls;
+			int			ne;
+
+			deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+							  &elems, &nulls, &ne);
+			for (int f = 0; f < ne && f < AM_MAX_FOLDS; f++)
+				t->fold_scores[f] = DatumGetFloat8(elems[f]);
+			t->n_folds = Min(ne, AM_MAX_FOLDS);
+		}
+		d = SPI_getbinval(tup, td, 6, &isnull);
+		t->fit_seconds = isnull ? 0 : DatumGetFloat8(d);
+		t->status = AM_TRIAL_OK;
 	}
-	am_str_append(&j, "}}");
-	pfree(pred);
-	return j.data;
+	*out = trials;
+	return n;
 }
 
 /* What a training run produced, for the SQL result. */
@@ -445,7 +460,30 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 							args->metric_name, am_task_name(loaded.data->task))));
 	}
 
+	warn_about_data(loaded.data, loaded.schema);
+	snprintf(out->fingerprint, sizeof(out->fingerprint), "%016llx",
+			 (unsigned long long) am_dataset_fingerprint(loaded.data));
+
 	memset(&cfg, 0, sizeof(cfg));
+	if (args->options.class_weight_balanced)
+	{
+		if (!AM_TASK_IS_CLASSIFICATION(loaded.data->task))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"class_weight\" applies to classification only")));
+		cfg.weights = class_weights(loaded.data);
+	}
+	if (args->options.resume)
+	{
+		AmTrial    *history;
+
+		cfg.n_history = resumed_trials(args, out->fingerprint, &history);
+		cfg.history = history;
+		if (cfg.n_history == 0)
+			ereport(NOTICE,
+					(errmsg("nothing to resume: no earlier run of model \"%s\" on the same data",
+							args->name)));
+	}
 	cfg.data = loaded.data;
 	cfg.schema = loaded.schema;
 	cfg.metric = metric;
@@ -484,23 +522,21 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	row.name = args->name;
 	row.task = am_task_name(loaded.data->task);
 	row.algorithm = res->model->family->name;
-	row.hyperparameters = params_json(res->model->family, &res->model->params);
+	row.hyperparameters = am_describe_choice(res);
 	row.metric = am_metric_name(metric);
-	row.score = res->trials[res->best].score;
-	row.score_std = res->trials[res->best].score_std;
-	row.metrics = metrics_json(res->model, loaded.data, res, metric);
+	row.score = res->score;
+	row.score_std = res->score_std;
+	row.metrics = am_describe_metrics(res->model, loaded.data, res, metric);
 	row.target = loaded.schema->target;
 	row.target_type = loaded.schema->target_type;
 	row.n_classes = loaded.schema->n_classes;
 	row.classes = loaded.schema->classes;
-	row.features = features_json(res->model);
+	row.features = am_describe_features(res->model);
 	row.source = args->source;
 	row.options = args->options_json;
 	row.seed = (int64) args->options.seed;
 	row.n_rows = loaded.data->n_rows;
 	row.n_features = loaded.data->n_features;
-	snprintf(out->fingerprint, sizeof(out->fingerprint), "%016llx",
-			 (unsigned long long) am_dataset_fingerprint(loaded.data));
 	row.fingerprint = out->fingerprint;
 	row.run_id = run_id;
 	row.trials = res->n_trials;

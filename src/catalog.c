@@ -445,12 +445,13 @@ catalog_insert_trial(int64 run_id, int trial, const char *name, const char *algo
 					 const char *params_json, const char *metric, double score,
 					 double score_std, const double *fold_scores, int n_folds,
 					 double fit_seconds, double predict_seconds, double elapsed,
-					 const char *status, const char *error)
+					 const char *status, const char *error, bool resumed)
 {
-	Oid			types[14] = {INT8OID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
-		FLOAT8OID, FLOAT8OID, FLOAT8ARRAYOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID, TEXTOID};
-	Datum		values[14];
-	char		nulls[14];
+	Oid			types[15] = {INT8OID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
+		FLOAT8OID, FLOAT8OID, FLOAT8ARRAYOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID, TEXTOID,
+	BOOLOID};
+	Datum		values[15];
+	char		nulls[15];
 	bool		isnull;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -469,11 +470,12 @@ catalog_insert_trial(int64 run_id, int trial, const char *name, const char *algo
 	values[11] = Float8GetDatum(elapsed);
 	values[12] = CStringGetTextDatum(status);
 	values[13] = text_or_null(error, &nulls[13]);
+	values[14] = BoolGetDatum(resumed);
 	catalog_exec("INSERT INTO automl.trials (run_id, trial, name, algorithm, hyperparameters, "
 		 "metric, score, score_std, fold_scores, fit_seconds, predict_seconds, "
-		 "elapsed_seconds, status, error) "
-		 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-		 14, types, values, nulls, SPI_OK_INSERT, &isnull);
+		 "elapsed_seconds, status, error, resumed) "
+		 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+		 15, types, values, nulls, SPI_OK_INSERT, &isnull);
 }
 
 int32

@@ -86,7 +86,7 @@ extern void catalog_insert_trial(int64 run_id, int trial, const char *name,
 								 const double *fold_scores, int n_folds,
 								 double fit_seconds, double predict_seconds,
 								 double elapsed, const char *status,
-								 const char *error);
+								 const char *error, bool resumed);
 extern int32 catalog_next_version(const CatalogWriter *w, const char *name);
 
 typedef struct CatalogModelRow

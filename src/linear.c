@@ -37,7 +37,7 @@ typedef struct LinearModel
 static const AmParamSpec linear_params[] = {
 	{"alpha", 1e-3, 0.0, 1e6, 1e-5, 1.0, false, true, NULL,
 	"L2 penalty on the coefficients"},
-	{"max_iter", 500, 1, 100000, 100, 1000, true, false, NULL,
+	{"max_iter", 500, 1, 100000, 500, 500, true, false, NULL,
 	"L-BFGS iterations (logistic only)"},
 	{"tol", 1e-6, 1e-12, 1.0, 1e-6, 1e-6, false, true, NULL,
 	"stop when the largest gradient component is below this (logistic only)"},

@@ -5,9 +5,12 @@
  */
 #include "model.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "prep.h"
+
+static bool contributions_raw(AmModel *m, const double *raw, double *out);
 
 void
 am_model_init_scratch(AmModel *m)
@@ -70,8 +73,58 @@ am_model_predict(AmModel *m, const double *x, size_t ld, int n, double *out)
 		m->family->predict(m->fitted, x, ld, n, out);
 }
 
+#define PROB_FLOOR 1e-15
+
+static double
+margin_of(AmTask task, double p)
+{
+	p = fmin(fmax(p, PROB_FLOOR), 1.0 - PROB_FLOOR);
+	return task == AM_TASK_BINARY ? log(p / (1.0 - p)) : log(p);
+}
+
+/*
+ * Contributions that add up to probabilities (forests, trees), rescaled per
+ * output so they add up to the margin instead (log-odds, or log-probability
+ * for multiclass, whose softmax is the same): phi * (g(p) - g(base)) /
+ * (p - base).  The sum stays exact and the features keep their proportions.
+ */
+static void
+probability_to_margin(AmTask task, int p, int outs, double *phi)
+{
+	for (int k = 0; k < outs; k++)
+	{
+		double		base = phi[(size_t) p * outs + k];
+		double		prob = base;
+		double		scale;
+
+		for (int j = 0; j < p; j++)
+			prob += phi[(size_t) j * outs + k];
+		base = fmin(fmax(base, PROB_FLOOR), 1 - PROB_FLOOR);
+		prob = fmin(fmax(prob, PROB_FLOOR), 1 - PROB_FLOOR);
+		if (fabs(prob - base) > 1e-12)
+			scale = (margin_of(task, prob) - margin_of(task, base)) / (prob - base);
+		else
+			scale = task == AM_TASK_BINARY ? 1.0 / (prob * (1 - prob)) : 1.0 / prob;
+		for (int j = 0; j < p; j++)
+			phi[(size_t) j * outs + k] *= scale;
+		phi[(size_t) p * outs + k] = margin_of(task, base);
+	}
+}
+
 bool
 am_model_contributions(AmModel *m, const double *raw, double *out)
+{
+	int			outs = am_task_outputs(m->schema->task, m->schema->n_classes);
+
+	if (!contributions_raw(m, raw, out))
+		return false;
+	if (m->schema->task != AM_TASK_REGRESSION && m->family->contributions_in_probability)
+		probability_to_margin(m->schema->task, m->schema->n_features, outs, out);
+	return true;
+}
+
+static bool
+contributions_raw(AmModel *m, const double *raw, double *out)
 {
 	int			outs = am_task_outputs(m->schema->task, m->schema->n_classes);
 	int			nf = m->schema->n_features;
@@ -101,4 +154,26 @@ am_model_contributions(AmModel *m, const double *raw, double *out)
 		return true;
 	}
 	return m->family->contributions(m->fitted, raw, out);
+}
+
+bool
+am_model_importance(const AmModel *m, AmImportanceKind kind, double *out)
+{
+	int			nf = m->schema->n_features;
+
+	memset(out, 0, sizeof(double) * nf);
+	if (m->family->importance == NULL)
+		return false;
+	if (m->prep != NULL)
+	{
+		double	   *cols = AM_NEW0(double, m->prep->n_out);
+		bool		ok = m->family->importance(m->fitted, kind, cols);
+
+		if (ok)
+			for (int c = 0; c < m->prep->n_out; c++)
+				out[am_prep_source_of(m->prep, c)] += cols[c];
+		am_free(cols);
+		return ok;
+	}
+	return m->family->importance(m->fitted, kind, out);
 }

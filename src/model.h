@@ -53,6 +53,7 @@ typedef struct AmParamSpec
 	bool		log_scale;
 	const char *const *choices; /* value i names choices[i]; NULL-terminated */
 	const char *help;
+	double		cheap;			/* low-cost starting value for the search (0: def) */
 } AmParamSpec;
 
 typedef struct AmParam
@@ -110,6 +111,13 @@ typedef struct AmFamily
 	const char *name;			/* "linear", "gbm", ... as users write it */
 	const char *description;
 	uint16_t	format_version; /* of the family's serialized payload */
+	double		relative_cost;	/* rough fit cost next to linear = 1 (0: 1) */
+	/*
+	 * Classification contributions add up to probabilities (forests, trees)
+	 * rather than to log-odds / softmax margins (linear, boosting).
+	 */
+	bool		contributions_in_probability;
+	bool		internal;		/* built by the search (ensembles), never searched */
 	AmEncoding	encoding;
 	unsigned	tasks;			/* bitmask of supported AmTask values */
 	const AmParamSpec *params;
@@ -198,6 +206,13 @@ extern void am_model_predict_row(AmModel *m, const double *raw, double *out);
  * outputs, the last row the base value.  false when the family has none.
  */
 extern bool am_model_contributions(AmModel *m, const double *raw, double *out);
+
+/*
+ * Importance per raw feature (n_features values): the family's importance,
+ * dense one-hot and indicator columns summed back to their feature.  false
+ * when the family has no importance of that kind.
+ */
+extern bool am_model_importance(const AmModel *m, AmImportanceKind kind, double *out);
 
 /* Predict n rows of raw features (column-major, column j at x + j * ld). */
 extern void am_model_predict(AmModel *m, const double *x, size_t ld, int n,

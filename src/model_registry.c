@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+extern const AmFamily am_ensemble_family;
 extern const AmFamily am_linear_family;
 
 static const AmFamily *const families[] = {
+	&am_ensemble_family,		/* internal: built by the search */
 	&am_linear_family,
 };
 

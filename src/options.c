@@ -16,6 +16,62 @@ am_options_init(AmTrainOptions *o)
 	o->seed = AM_DEFAULT_SEED;
 	o->cv_folds = AM_DEFAULT_CV_FOLDS;
 	o->max_categories = AM_DEFAULT_MAX_CATEGORIES;
+	o->holdout_fraction = AM_DEFAULT_HOLDOUT_FRACTION;
+	o->holdout_min_rows = AM_DEFAULT_HOLDOUT_MIN_ROWS;
+	o->ensemble = true;
+	o->ensemble_size = AM_DEFAULT_ENSEMBLE_SIZE;
+	o->early_stopping = true;
+}
+
+static bool
+get_bool(const AmJson *v, const char *key, bool *out, AmErr *err)
+{
+	if (v->type != AM_JSON_BOOL)
+	{
+		am_err_set(err, AM_ERR_PARAM, "option \"%s\" must be true or false", key);
+		return false;
+	}
+	*out = v->boolean;
+	return true;
+}
+
+static bool
+get_choice(const AmJson *v, const char *key, const char *const *choices, int *out, AmErr *err)
+{
+	if (v->type == AM_JSON_STRING)
+		for (int i = 0; choices[i]; i++)
+			if (strcmp(choices[i], v->string) == 0)
+			{
+				*out = i;
+				return true;
+			}
+	am_err_set(err, AM_ERR_PARAM, "option \"%s\" must be one of \"%s\", \"%s\"%s%s%s",
+			   key, choices[0], choices[1], choices[2] ? ", \"" : "", choices[2] ? choices[2] : "",
+			   choices[2] ? "\"" : "");
+	return false;
+}
+
+static bool
+parse_excluded(const AmJson *v, AmTrainOptions *o, AmErr *err)
+{
+	if (v->type != AM_JSON_ARRAY || v->n > AM_MAX_FAMILIES)
+	{
+		am_err_set(err, AM_ERR_PARAM, "option \"exclude_algorithms\" must be an array of algorithm names");
+		return false;
+	}
+	for (int i = 0; i < v->n; i++)
+	{
+		const AmFamily *f = v->items[i].type == AM_JSON_STRING ?
+		am_family_lookup(v->items[i].string) : NULL;
+
+		if (f == NULL || f->internal)
+		{
+			am_err_set(err, AM_ERR_PARAM, "option \"exclude_algorithms\" names an unknown algorithm");
+			return false;
+		}
+		o->excluded[o->n_excluded++] = f;
+	}
+	return true;
 }
 
 static bool
@@ -144,7 +200,7 @@ parse_hyperparameters(const AmJson *hp, AmTrainOptions *o, AmErr *err)
 		const AmJson *fv = &hp->items[i];
 		AmFamilyConstraints *fc;
 
-		if (f == NULL)
+		if (f == NULL || f->internal)
 		{
 			am_err_set(err, AM_ERR_PARAM, "option \"hyperparameters\" names unknown algorithm \"%s\"",
 					   hp->keys[i]);
@@ -219,6 +275,60 @@ am_options_parse(const char *json, size_t len, AmTrainOptions *o, AmErr *err)
 				return false;
 			}
 			o->cv_folds = (int) v;
+			o->cv_folds_set = true;
+		}
+		else if (strcmp(key, "validation") == 0)
+		{
+			static const char *const kinds[] = {"auto", "cv", "holdout", NULL};
+			int			k;
+
+			if (!get_choice(val, key, kinds, &k, err))
+				return false;
+			o->validation = (AmValidation) k;
+		}
+		else if (strcmp(key, "holdout_fraction") == 0)
+		{
+			if (val->type != AM_JSON_NUMBER || !(val->number >= 0.05 && val->number <= 0.5))
+			{
+				am_err_set(err, AM_ERR_PARAM, "option \"holdout_fraction\" must be a number between 0.05 and 0.5");
+				return false;
+			}
+			o->holdout_fraction = val->number;
+		}
+		else if (strcmp(key, "ensemble") == 0)
+		{
+			if (!get_bool(val, key, &o->ensemble, err))
+				return false;
+		}
+		else if (strcmp(key, "ensemble_size") == 0)
+		{
+			if (!get_int(val, key, 1, 1000, &v, err))
+				return false;
+			o->ensemble_size = (int) v;
+		}
+		else if (strcmp(key, "early_stopping") == 0)
+		{
+			if (!get_bool(val, key, &o->early_stopping, err))
+				return false;
+		}
+		else if (strcmp(key, "resume") == 0)
+		{
+			if (!get_bool(val, key, &o->resume, err))
+				return false;
+		}
+		else if (strcmp(key, "class_weight") == 0)
+		{
+			static const char *const kinds[] = {"none", "balanced", NULL};
+			int			k;
+
+			if (!get_choice(val, key, kinds, &k, err))
+				return false;
+			o->class_weight_balanced = (k == 1);
+		}
+		else if (strcmp(key, "exclude_algorithms") == 0)
+		{
+			if (!parse_excluded(val, o, err))
+				return false;
 		}
 		else if (strcmp(key, "max_categories") == 0)
 		{
@@ -234,7 +344,9 @@ am_options_parse(const char *json, size_t len, AmTrainOptions *o, AmErr *err)
 		else
 		{
 			am_err_set(err, AM_ERR_PARAM,
-					   "unrecognized option \"%s\" (valid options: seed, cv_folds, max_categories, hyperparameters)",
+					   "unrecognized option \"%s\" (valid options: seed, cv_folds, validation, "
+					   "holdout_fraction, max_categories, ensemble, ensemble_size, early_stopping, "
+					   "class_weight, resume, exclude_algorithms, hyperparameters)",
 					   key);
 			return false;
 		}

@@ -3,7 +3,10 @@
  *	  The "options" jsonb argument of automl.train(), parsed and checked in
  *	  pure C (unit-tested and fuzzed outside the server).
  *
- *	  {"seed": 0, "cv_folds": 5, "max_categories": 100,
+ *	  {"seed": 0, "cv_folds": 5, "validation": "auto", "holdout_fraction": 0.2,
+ *	   "max_categories": 100, "ensemble": true, "ensemble_size": 25,
+ *	   "early_stopping": true, "class_weight": "balanced", "resume": false,
+ *	   "exclude_algorithms": ["knn"],
  *	   "hyperparameters": {"linear": {"alpha": 0.01,           -- fixed
  *	                                  "max_iter": [100, 500],  -- a list
  *	                                  "tol": {"min": 1e-8, "max": 1e-4}}}}
@@ -33,11 +36,29 @@ typedef struct AmFamilyConstraints
 	AmParamConstraint c[AM_MAX_PARAMS];
 } AmFamilyConstraints;
 
+typedef enum AmValidation
+{
+	AM_VALIDATION_AUTO = 0,		/* k-fold for small data, holdout for large */
+	AM_VALIDATION_CV,
+	AM_VALIDATION_HOLDOUT
+} AmValidation;
+
 typedef struct AmTrainOptions
 {
 	uint64_t	seed;
 	int			cv_folds;		/* 0: fit once on all rows, no CV */
+	bool		cv_folds_set;
+	AmValidation validation;
+	double		holdout_fraction;
+	int			holdout_min_rows;	/* "auto" switches to holdout above this */
 	int			max_categories; /* levels kept per categorical column */
+	bool		ensemble;		/* try a greedy ensemble of the best trials */
+	int			ensemble_size;	/* selection rounds */
+	bool		early_stopping; /* prune trials that fall behind after a fold */
+	bool		class_weight_balanced;
+	bool		resume;			/* warm start from the name's last run */
+	int			n_excluded;
+	const AmFamily *excluded[AM_MAX_FAMILIES];
 	int			n_families;
 	AmFamilyConstraints families[AM_MAX_FAMILIES];
 } AmTrainOptions;
@@ -45,6 +66,9 @@ typedef struct AmTrainOptions
 #define AM_DEFAULT_SEED 42
 #define AM_DEFAULT_CV_FOLDS 5
 #define AM_DEFAULT_MAX_CATEGORIES 100
+#define AM_DEFAULT_HOLDOUT_FRACTION 0.2
+#define AM_DEFAULT_HOLDOUT_MIN_ROWS 100000
+#define AM_DEFAULT_ENSEMBLE_SIZE 25
 
 extern void am_options_init(AmTrainOptions *o);
 extern bool am_options_parse(const char *json, size_t len, AmTrainOptions *o,

@@ -1,7 +1,24 @@
 /*
  * search.c
- *	  Candidate generation, cross-validated trials and the final refit
- *	  (see search.h).
+ *	  The AutoML search (see search.h):
+ *
+ *	  1. Validation rows are fixed once: stratified k folds for small data,
+ *	     one stratified holdout for large data.  Every trial sees the same.
+ *	  2. Each family first runs its starting configuration (its defaults,
+ *	     or its low-cost values on large data), cheapest family first.
+ *	  3. Then, until the time or trial budget runs out, the search picks a
+ *	     family by estimated cost for improvement (mean trial cost, inflated
+ *	     by how far its best lags the overall best; every fifth pick is at
+ *	     random) and proposes a configuration by randomized direct search
+ *	     around that family's incumbent in the unit cube of its parameters:
+ *	     a random direction, then its opposite; the step halves after
+ *	     repeated failures and the search restarts from a random point when
+ *	     the step gets small (FLAML's CFO, simplified).
+ *	  4. A trial that falls clearly behind the best on the folds seen so far
+ *	     is pruned (paired comparison on the same folds).
+ *	  5. Greedy ensemble selection over the stored validation predictions of
+ *	     the best trials; the ensemble is kept only if it validates better.
+ *	  6. The winner (or the ensemble's members) is refit on all rows.
  */
 #include "search.h"
 
@@ -13,157 +30,31 @@
 #include "prep.h"
 #include "rng.h"
 
-#define GRID_POINTS 6
-#define MAX_AXES AM_MAX_PARAMS
-#define MAX_AXIS_VALUES AM_MAX_VALUES
+#define MAX_STORED_PREDICTIONS 16
+#define MAX_REMEMBERED_CONFIGS 512
+#define INITIAL_STEP 0.25
+#define MIN_STEP (1.0 / 64)
+#define EXPLORE_EVERY 5
+#define CHEAP_START_CELLS 2000000.0	/* rows x features above which starts are cheap */
 
-typedef struct Axis
+const char *
+am_trial_status_name(AmTrialStatus s)
 {
-	const AmParamSpec *spec;
-	int			n;
-	double		v[MAX_AXIS_VALUES];
-} Axis;
-
-static double
-clamp(double v, double lo, double hi)
-{
-	return v < lo ? lo : (v > hi ? hi : v);
-}
-
-/* Round to 3 significant digits, so grid points read as 0.001, not 0.00099999. */
-static double
-round_sig(double v)
-{
-	double		scale;
-
-	if (v == 0 || !isfinite(v))
-		return v;
-	scale = pow(10.0, 2 - floor(log10(fabs(v))));
-	return round(v * scale) / scale;
-}
-
-/* The default grid: log-spaced points of the first log-scale parameter. */
-static int
-default_axes(const AmFamily *f, Axis *axes)
-{
-	for (int i = 0; i < f->n_params; i++)
+	switch (s)
 	{
-		const AmParamSpec *s = &f->params[i];
-
-		if (s->log_scale && s->search_lo > 0 && s->search_lo < s->search_hi)
-		{
-			Axis	   *a = &axes[0];
-			double		l0 = log(s->search_lo),
-						l1 = log(s->search_hi);
-
-			a->spec = s;
-			a->n = 0;
-			/* the default first, so a cut-short search has tried it */
-			a->v[a->n++] = s->def;
-			for (int k = 0; k < GRID_POINTS; k++)
-			{
-				double		v = round_sig(exp(l0 + (l1 - l0) * k / (GRID_POINTS - 1)));
-
-				if (s->is_int)
-					v = round(v);
-				if (fabs(v - s->def) > 1e-12 * fabs(s->def))
-					a->v[a->n++] = v;
-			}
-			return 1;
-		}
+		case AM_TRIAL_OK:
+			return "ok";
+		case AM_TRIAL_FAILED:
+			return "failed";
+		case AM_TRIAL_STOPPED:
+			return "stopped";
+		case AM_TRIAL_PRUNED:
+			return "pruned";
 	}
-	return 0;
+	return "unknown";
 }
 
-static Axis *
-find_axis(Axis *axes, int n, const AmParamSpec *s)
-{
-	for (int i = 0; i < n; i++)
-		if (axes[i].spec == s)
-			return &axes[i];
-	return NULL;
-}
-
-int
-am_search_candidates(const AmFamily *f, const AmFamilyConstraints *fc,
-					 AmParams *out, int max)
-{
-	Axis		axes[MAX_AXES];
-	int			n_axes = default_axes(f, axes);
-	int			made = 0;
-
-	for (int i = 0; fc && i < fc->n; i++)
-	{
-		const AmParamConstraint *c = &fc->c[i];
-		Axis	   *a = find_axis(axes, n_axes, c->spec);
-
-		if (a == NULL)
-		{
-			a = &axes[n_axes++];
-			a->spec = c->spec;
-			a->n = 1;
-			a->v[0] = c->spec->def;
-		}
-		if (c->n_values > 0)
-		{
-			a->n = c->n_values;
-			memcpy(a->v, c->values, sizeof(double) * c->n_values);
-		}
-		else if (c->has_range)
-		{
-			int			kept = 0;
-
-			for (int k = 0; k < a->n; k++)
-				if (a->v[k] >= c->lo && a->v[k] <= c->hi)
-					a->v[kept++] = a->v[k];
-			if (kept == 0)
-			{
-				/* no grid point inside: the default if it is, else the middle */
-				double		mid = (c->spec->log_scale && c->lo > 0) ?
-				sqrt(c->lo * c->hi) : 0.5 * (c->lo + c->hi);
-				double		def = c->spec->def;
-
-				if (def >= c->lo && def <= c->hi)
-					a->v[kept++] = def;
-				else
-					a->v[kept++] = c->spec->is_int ? clamp(round(mid), c->lo, c->hi) : mid;
-			}
-			a->n = kept;
-		}
-	}
-	/* Cartesian product, first axis varying slowest. */
-	{
-		int			idx[MAX_AXES] = {0};
-
-		for (;;)
-		{
-			AmParams   *p;
-
-			if (made >= max)
-				break;
-			p = &out[made++];
-			memset(p, 0, sizeof(*p));
-			for (int i = 0; i < n_axes; i++)
-				am_params_set(p, axes[i].spec->name, axes[i].v[idx[i]]);
-			am_family_complete_params(f, p);
-			/* advance the odometer, last axis fastest */
-			{
-				int			i = n_axes - 1;
-
-				while (i >= 0)
-				{
-					if (++idx[i] < axes[i].n)
-						break;
-					idx[i] = 0;
-					i--;
-				}
-				if (i < 0)
-					break;
-			}
-		}
-	}
-	return made;
-}
+/* ---------- fitting and predicting one model ---------- */
 
 static double *
 gather(const double *v, const int *rows, int n)
@@ -177,8 +68,8 @@ gather(const double *v, const int *rows, int n)
 
 AmModel *
 am_model_fit(const AmDataset *d, const AmSchema *schema, const AmFamily *f,
-			 const AmParams *params, const int *rows, int n, void *prepared,
-			 uint64_t seed, AmErr *err)
+			 const AmParams *params, const int *rows, int n, const double *weights,
+			 void *prepared, uint64_t seed, AmErr *err)
 {
 	AmModel    *m = AM_NEW0(AmModel, 1);
 	AmFitInput	in;
@@ -192,6 +83,7 @@ am_model_fit(const AmDataset *d, const AmSchema *schema, const AmFamily *f,
 	in.n_classes = d->n_classes;
 	in.n = n;
 	in.y = gather(d->y, rows, n);
+	in.w = weights ? gather(weights, rows, n) : NULL;
 	in.seed = seed;
 	in.threads = am_max_threads();
 	if (f->encoding == AM_ENCODING_DENSE)
@@ -227,7 +119,7 @@ am_model_fit(const AmDataset *d, const AmSchema *schema, const AmFamily *f,
 static void
 predict_rows(AmModel *m, const AmDataset *d, const int *rows, int n, double *out)
 {
-	if (m->family->encoding == AM_ENCODING_DENSE)
+	if (m->fused == NULL && m->family->encoding == AM_ENCODING_DENSE)
 	{
 		double	   *x = am_prep_transform(m->prep, d, rows, n);
 
@@ -241,37 +133,206 @@ predict_rows(AmModel *m, const AmDataset *d, const int *rows, int n, double *out
 		for (int j = 0; j < d->n_features; j++)
 			for (int k = 0; k < n; k++)
 				x[(size_t) j * n + k] = d->x[j][rows[k]];
-		m->family->predict(m->fitted, x, (size_t) n, n, out);
+		am_model_predict(m, x, (size_t) n, n, out);
 		am_free(x);
 	}
 }
 
-typedef struct SearchState
-{
-	const AmSearchConfig *cfg;
-	const int  *fold;
-	int			n_folds;
-	double		started;
-	void	   *prepared[AM_MAX_FAMILIES];
-	bool		have_best;
-} SearchState;
+/* ---------- validation rows ---------- */
 
-static bool
-over_budget(const SearchState *st)
+typedef struct Validation
 {
-	return st->cfg->time_budget > 0 && am_now() - st->started >= st->cfg->time_budget;
+	int			n_folds;		/* folds evaluated per trial */
+	bool		holdout;
+	int		   *fold;			/* per row: the fold it validates, -1 never */
+	int			n_valid;
+	int		   *valid_rows;
+	int		   *valid_pos;		/* per row: position in valid_rows, -1 none */
+} Validation;
+
+static void
+make_validation(const AmSearchConfig *cfg, Validation *v, AmErr *err)
+{
+	const AmDataset *d = cfg->data;
+	const AmTrainOptions *o = cfg->options;
+	uint64_t	seed = am_seed_derive(o->seed, 0xF01D);
+
+	v->holdout = o->validation == AM_VALIDATION_HOLDOUT ||
+		(o->validation == AM_VALIDATION_AUTO && !o->cv_folds_set &&
+		 d->n_rows > o->holdout_min_rows);
+	if (v->holdout)
+	{
+		int			k = (int) lround(1.0 / o->holdout_fraction);
+
+		v->fold = am_cv_folds(d->y, d->n_rows, d->task, d->n_classes, k < 2 ? 2 : k, seed);
+		for (int i = 0; i < d->n_rows; i++)
+			v->fold[i] = v->fold[i] == 0 ? 0 : -1;
+		v->n_folds = 1;
+	}
+	else
+	{
+		v->n_folds = o->cv_folds;
+		v->fold = am_cv_folds(d->y, d->n_rows, d->task, d->n_classes, v->n_folds, seed);
+	}
+	v->valid_pos = AM_NEW(int, d->n_rows);
+	v->valid_rows = AM_NEW(int, d->n_rows);
+	v->n_valid = 0;
+	for (int i = 0; i < d->n_rows; i++)
+	{
+		v->valid_pos[i] = v->fold[i] >= 0 ? v->n_valid : -1;
+		if (v->fold[i] >= 0)
+			v->valid_rows[v->n_valid++] = i;
+	}
+	(void) err;
 }
 
 static void
-run_trial(SearchState *st, int fam_index, AmTrial *t)
+split_fold(const Validation *v, int n_rows, int f, int **train, int *n_train, int **valid,
+		   int *n_valid)
 {
-	const AmSearchConfig *cfg = st->cfg;
-	const AmDataset *d = cfg->data;
-	int			outs = am_task_outputs(d->task, d->n_classes);
-	double		sum = 0.0,
-				sumsq = 0.0;
+	*train = AM_NEW(int, n_rows);
+	*valid = AM_NEW(int, n_rows);
+	*n_train = *n_valid = 0;
+	for (int i = 0; i < n_rows; i++)
+	{
+		if (v->fold[i] == f)
+			(*valid)[(*n_valid)++] = i;
+		else
+			(*train)[(*n_train)++] = i;
+	}
+}
 
-	for (int f = 0; f < st->n_folds; f++)
+/* ---------- per-family search state ---------- */
+
+typedef struct FamilyState
+{
+	const AmFamily *family;
+	int			index;			/* into cfg->families and prepared[] */
+	AmSpace		space;
+	double		inc[AM_MAX_PARAMS];	/* incumbent point */
+	double		inc_score;
+	bool		has_inc;
+	double		dir[AM_MAX_PARAMS];
+	bool		dir_pending;	/* the opposite direction is next */
+	double		step;
+	int			fails;
+	bool		improved;		/* since the last restart */
+	int			stale_restarts; /* restarts that followed no improvement */
+	int			trials;
+	int			ok_trials;
+	double		cost;			/* summed fit seconds */
+	bool		done;
+	int			n_tried;
+	AmParams   *tried;
+} FamilyState;
+
+typedef struct StoredPrediction
+{
+	int			trial;			/* index into results */
+	double		score;
+	double	   *pred;			/* n_valid x outputs */
+} StoredPrediction;
+
+typedef struct Search
+{
+	const AmSearchConfig *cfg;
+	AmSearchResult *res;
+	Validation	val;
+	int			outs;
+	double		started;
+	void	   *prepared[AM_MAX_FAMILIES];
+	FamilyState fam[AM_MAX_FAMILIES];
+	int			n_fam;
+	int			cap;			/* trial slots */
+	int			new_trials;
+	AmRng		rng;
+	int			n_stored;
+	StoredPrediction stored[MAX_STORED_PREDICTIONS];
+	double	   *valid_y;		/* y of the validation rows */
+	double	   *scratch_pred;	/* n_valid x outputs of the running trial */
+} Search;
+
+static bool
+over_budget(const Search *s)
+{
+	return s->cfg->time_budget > 0 && am_now() - s->started >= s->cfg->time_budget;
+}
+
+static bool
+have_best(const Search *s)
+{
+	return s->res->best >= 0;
+}
+
+static const AmTrial *
+best_trial(const Search *s)
+{
+	return s->res->best >= 0 ? &s->res->trials[s->res->best] : NULL;
+}
+
+static bool
+remembered(const FamilyState *fs, const AmParams *p)
+{
+	for (int i = 0; i < fs->n_tried; i++)
+		if (am_params_equal(&fs->tried[i], p))
+			return true;
+	return false;
+}
+
+static void
+remember(FamilyState *fs, const AmParams *p)
+{
+	if (fs->n_tried < MAX_REMEMBERED_CONFIGS)
+		fs->tried[fs->n_tried++] = *p;
+}
+
+/* Keep the validation predictions of the best trials for the ensemble. */
+static void
+store_prediction(Search *s, int trial_index, double score)
+{
+	AmMetric	metric = s->cfg->metric;
+	int			slot = -1;
+	size_t		size = (size_t) s->val.n_valid * s->outs;
+
+	if (s->n_stored < MAX_STORED_PREDICTIONS)
+	{
+		am_memory_reserve(size * sizeof(double), "validation predictions");
+		slot = s->n_stored++;
+		s->stored[slot].pred = AM_NEW(double, size);
+	}
+	else
+	{
+		int			worst = 0;
+
+		for (int i = 1; i < s->n_stored; i++)
+			if (am_metric_better(metric, s->stored[worst].score, s->stored[i].score))
+				worst = i;
+		if (!am_metric_better(metric, score, s->stored[worst].score))
+			return;
+		slot = worst;
+	}
+	s->stored[slot].trial = trial_index;
+	s->stored[slot].score = score;
+	memcpy(s->stored[slot].pred, s->scratch_pred, size * sizeof(double));
+}
+
+/*
+ * Run one trial over the folds.  Pruned when, on the folds seen so far, it
+ * trails the best trial's mean on the same folds by more than twice the
+ * best trial's fold-to-fold spread.
+ */
+static void
+run_trial(Search *s, const FamilyState *fs, AmTrial *t)
+{
+	const AmSearchConfig *cfg = s->cfg;
+	const AmDataset *d = cfg->data;
+	const AmTrial *best = best_trial(s);
+	double		sum = 0.0,
+				sumsq = 0.0,
+				best_sum = 0.0;
+	bool		can_prune = cfg->options->early_stopping && s->val.n_folds >= 3 && best != NULL;
+
+	for (int f = 0; f < s->val.n_folds; f++)
 	{
 		void	   *scope;
 		int		   *train,
@@ -286,22 +347,24 @@ run_trial(SearchState *st, int fam_index, AmTrial *t)
 		double	   *pred,
 				   *yv;
 
-		if (st->have_best && over_budget(st))
+		if (have_best(s) && over_budget(s))
 		{
 			t->status = AM_TRIAL_STOPPED;
 			snprintf(t->error, sizeof(t->error), "time budget ran out after %d of %d folds",
-					 f, st->n_folds);
+					 f, s->val.n_folds);
 			return;
 		}
+		am_check_interrupts();
 		scope = am_scope_begin();
 		am_err_clear(&err);
-		am_cv_split(st->fold, d->n_rows, f, &train, &n_train, &valid, &n_valid);
+		split_fold(&s->val, d->n_rows, f, &train, &n_train, &valid, &n_valid);
 		t0 = am_now();
-		m = am_model_fit(d, cfg->schema, t->family, &t->params, train, n_train,
-						 st->prepared[fam_index],
+		m = am_model_fit(d, cfg->schema, t->family, &t->params, train, n_train, cfg->weights,
+						 s->prepared[fs->index],
 						 am_seed_derive(cfg->options->seed, (uint64_t) t->number * 1000 + f),
 						 &err);
 		t1 = am_now();
+		t->fit_seconds += t1 - t0;
 		if (m == NULL)
 		{
 			t->status = AM_TRIAL_FAILED;
@@ -309,22 +372,40 @@ run_trial(SearchState *st, int fam_index, AmTrial *t)
 			am_scope_end(scope);
 			return;
 		}
-		pred = AM_NEW(double, (size_t) n_valid * outs);
+		pred = AM_NEW(double, (size_t) n_valid * s->outs);
 		predict_rows(m, d, valid, n_valid, pred);
 		t2 = am_now();
+		t->predict_seconds += t2 - t1;
 		yv = gather(d->y, valid, n_valid);
 		t->fold_scores[f] = am_metric_score(cfg->metric, d->task, d->n_classes, yv, pred,
 											n_valid, NULL);
-		t->fit_seconds += t1 - t0;
-		t->predict_seconds += t2 - t1;
+		for (int k = 0; k < n_valid; k++)
+			memcpy(s->scratch_pred + (size_t) s->val.valid_pos[valid[k]] * s->outs,
+				   pred + (size_t) k * s->outs, sizeof(double) * s->outs);
+		am_scope_end(scope);
 		t->n_folds++;
 		sum += t->fold_scores[f];
 		sumsq += t->fold_scores[f] * t->fold_scores[f];
-		am_scope_end(scope);
+		if (can_prune && f + 1 < s->val.n_folds && f < best->n_folds)
+		{
+			double		margin = 2.0 * best->score_std + 1e-9;
+
+			best_sum += best->fold_scores[f];
+			if (am_metric_better(cfg->metric, best_sum / (f + 1) - (am_metric_greater_is_better(cfg->metric) ? margin : -margin),
+								 sum / (f + 1)))
+			{
+				t->status = AM_TRIAL_PRUNED;
+				t->score = sum / (f + 1);
+				snprintf(t->error, sizeof(t->error),
+						 "pruned after %d of %d folds: %g trails the best's %g on them",
+						 f + 1, s->val.n_folds, sum / (f + 1), best_sum / (f + 1));
+				return;
+			}
+		}
 	}
-	t->score = sum / st->n_folds;
-	t->score_std = st->n_folds > 1 ?
-		sqrt(fmax(0.0, (sumsq - st->n_folds * t->score * t->score) / (st->n_folds - 1))) : 0.0;
+	t->score = sum / s->val.n_folds;
+	t->score_std = s->val.n_folds > 1 ?
+		sqrt(fmax(0.0, (sumsq - s->val.n_folds * t->score * t->score) / (s->val.n_folds - 1))) : 0.0;
 	if (isnan(t->score))
 	{
 		t->status = AM_TRIAL_FAILED;
@@ -335,143 +416,524 @@ run_trial(SearchState *st, int fam_index, AmTrial *t)
 	t->status = AM_TRIAL_OK;
 }
 
-AmSearchResult *
-am_search_run(const AmSearchConfig *cfg, AmErr *err)
+/* Record a finished trial: incumbents, stored predictions, callback. */
+static void
+finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 {
-	const AmDataset *d = cfg->data;
-	AmSearchResult *res = AM_NEW0(AmSearchResult, 1);
-	SearchState st;
-	AmParams   *cands[AM_MAX_FAMILIES];
-	int			n_cands[AM_MAX_FAMILIES];
-	int			total = 0,
-				cap;
-	int			max_per_family = 256;
+	AmTrial    *t = &s->res->trials[index];
+	AmMetric	metric = s->cfg->metric;
 
-	memset(&st, 0, sizeof(st));
-	st.cfg = cfg;
-	st.started = am_now();
-	st.n_folds = cfg->options->cv_folds;
-	res->best = -1;
+	t->finished_at = am_now() - s->started;
+	s->res->n_trials = index + 1;
+	fs->trials++;
+	fs->cost += t->fit_seconds;
+	if (t->status == AM_TRIAL_OK)
+	{
+		fs->ok_trials++;
+		if (!t->resumed)
+			store_prediction(s, index, t->score);
+		if (s->res->best < 0 || am_metric_better(metric, t->score, s->res->trials[s->res->best].score))
+			s->res->best = index;
+		if (!fs->has_inc || am_metric_better(metric, t->score, fs->inc_score))
+		{
+			if (u)
+				memcpy(fs->inc, u, sizeof(double) * fs->space.n_dims);
+			else
+				am_space_point(&fs->space, &t->params, fs->inc);
+			fs->inc_score = t->score;
+			fs->has_inc = true;
+			fs->fails = 0;
+			fs->dir_pending = false;
+			fs->improved = true;
+			return;
+		}
+	}
+	fs->fails++;
+	if (fs->fails >= 2 * (fs->space.n_dims > 1 ? fs->space.n_dims : 1))
+	{
+		fs->fails = 0;
+		fs->step *= 0.5;
+		if (fs->step < MIN_STEP)
+		{
+			/*
+			 * Converged locally.  Twice without any gain in between means
+			 * this family has given what it has; else a global move:
+			 * restart from a random point.
+			 */
+			if (!fs->improved && ++fs->stale_restarts >= 2)
+				fs->done = true;
+			fs->improved = false;
+			for (int i = 0; i < fs->space.n_dims; i++)
+				fs->inc[i] = am_rng_uniform(&s->rng);
+			fs->step = INITIAL_STEP;
+		}
+	}
+	if (t->status == AM_TRIAL_FAILED && fs->ok_trials == 0 && fs->trials >= 3)
+		fs->done = true;		/* this family keeps failing on this data */
+}
 
+/* Evaluate one configuration of a family as the next trial. */
+static void
+evaluate(Search *s, FamilyState *fs, const AmParams *p, const double *u)
+{
+	int			index = s->res->n_trials;
+	AmTrial    *t = &s->res->trials[index];
+
+	memset(t, 0, sizeof(*t));
+	t->number = index + 1;
+	t->family = fs->family;
+	t->params = *p;
+	t->score = NAN;
+	t->score_std = NAN;
+	remember(fs, p);
+	run_trial(s, fs, t);
+	s->new_trials++;
+	finish_trial(s, fs, u, index);
+	if (s->cfg->on_trial)
+		s->cfg->on_trial(s->cfg->arg, t, best_trial(s));
+	if (t->status == AM_TRIAL_STOPPED)
+		s->res->budget_exhausted = true;
+}
+
+/* The next configuration of a family around its incumbent; false if none new. */
+static bool
+propose(Search *s, FamilyState *fs, double *u, AmParams *p)
+{
+	int			d = fs->space.n_dims;
+
+	for (int attempt = 0; attempt < 16; attempt++)
+	{
+		if (!fs->has_inc || attempt >= 12)
+		{
+			for (int i = 0; i < d; i++)
+				u[i] = am_rng_uniform(&s->rng);
+		}
+		else
+		{
+			if (!fs->dir_pending)
+			{
+				double		norm = 0.0;
+
+				for (int i = 0; i < d; i++)
+				{
+					fs->dir[i] = am_rng_normal(&s->rng);
+					norm += fs->dir[i] * fs->dir[i];
+				}
+				norm = sqrt(norm) + 1e-12;
+				for (int i = 0; i < d; i++)
+					fs->dir[i] /= norm;
+				for (int i = 0; i < d; i++)
+					u[i] = fs->inc[i] + fs->step * fs->dir[i];
+				fs->dir_pending = true;
+			}
+			else
+			{
+				for (int i = 0; i < d; i++)
+					u[i] = fs->inc[i] - fs->step * fs->dir[i];
+				fs->dir_pending = false;
+			}
+			for (int i = 0; i < d; i++)
+				u[i] = u[i] < 0 ? 0 : (u[i] > 1 ? 1 : u[i]);
+		}
+		am_space_params(&fs->space, u, p);
+		if (!remembered(fs, p))
+			return true;
+		fs->fails++;			/* a repeat: counts as a step that went nowhere */
+		if (fs->fails >= 2 * (d > 1 ? d : 1))
+		{
+			fs->fails = 0;
+			fs->step *= 0.5;
+		}
+	}
+	return false;
+}
+
+/* Estimated cost for improvement: cheap families close to the best first. */
+static FamilyState *
+pick_family(Search *s)
+{
+	const AmTrial *best = best_trial(s);
+	FamilyState *pick = NULL;
+	double		pick_priority = INFINITY;
+	int			open = 0;
+
+	for (int i = 0; i < s->n_fam; i++)
+		if (!s->fam[i].done)
+			open++;
+	if (open == 0)
+		return NULL;
+	if (s->new_trials % EXPLORE_EVERY == EXPLORE_EVERY - 1)
+	{
+		int			k = (int) am_rng_below(&s->rng, (uint64_t) open);
+
+		for (int i = 0; i < s->n_fam; i++)
+			if (!s->fam[i].done && k-- == 0)
+				return &s->fam[i];
+	}
+	for (int i = 0; i < s->n_fam; i++)
+	{
+		FamilyState *fs = &s->fam[i];
+		double		cost,
+					gap,
+					scale,
+					priority;
+
+		if (fs->done)
+			continue;
+		cost = fs->trials > 0 ? fs->cost / fs->trials + 1e-3 : 1e-3;
+		gap = 0.0;
+		scale = 1e-3;
+		if (best && fs->has_inc)
+		{
+			gap = fabs(best->score - fs->inc_score);
+			scale = fmax(isnan(best->score_std) ? 0.0 : best->score_std, 1e-3 * fabs(best->score) + 1e-9);
+		}
+		else if (best)
+			gap = 10.0 * scale;		/* nothing good yet from this family */
+		priority = cost * (1.0 + gap / scale);
+		if (priority < pick_priority)
+		{
+			pick_priority = priority;
+			pick = fs;
+		}
+	}
+	return pick;
+}
+
+static bool
+trial_slots_left(const Search *s)
+{
+	return s->res->n_trials < s->cap &&
+		(s->cfg->max_trials <= 0 || s->new_trials < s->cfg->max_trials);
+}
+
+static double
+relative_cost(const FamilyState *fs)
+{
+	return fs->family->relative_cost > 0 ? fs->family->relative_cost : 1.0;
+}
+
+static void
+init_families(Search *s)
+{
+	const AmSearchConfig *cfg = s->cfg;
+
+	s->n_fam = cfg->n_families;
 	for (int i = 0; i < cfg->n_families; i++)
 	{
-		cands[i] = AM_NEW(AmParams, max_per_family);
-		n_cands[i] = am_search_candidates(cfg->families[i],
-										  am_options_family(cfg->options, cfg->families[i]),
-										  cands[i], max_per_family);
-		if (st.n_folds == 0 && n_cands[i] > 1)
-			n_cands[i] = 1;		/* no CV to choose with: the first candidate */
-		total += n_cands[i];
-	}
-	if (st.n_folds == 0 && cfg->n_families > 1)
-	{
-		am_err_set(err, AM_ERR_PARAM,
-				   "without cross-validation (cv_folds 0) exactly one algorithm must be chosen");
-		return NULL;
-	}
-	if (st.n_folds > d->n_rows)
-	{
-		am_err_set(err, AM_ERR_DATA, "%d rows are too few for %d cross-validation folds",
-				   d->n_rows, st.n_folds);
-		return NULL;
-	}
-	cap = cfg->max_trials > 0 && cfg->max_trials < total ? cfg->max_trials : total;
-	res->trials = AM_NEW0(AmTrial, cap > 0 ? cap : 1);
+		FamilyState *fs = &s->fam[i];
 
-	/* Build each family's shared state once; families with one prepare share it. */
+		memset(fs, 0, sizeof(*fs));
+		fs->family = cfg->families[i];
+		fs->index = i;
+		am_space_init(&fs->space, fs->family, am_options_family(cfg->options, fs->family));
+		fs->step = INITIAL_STEP;
+		fs->tried = AM_NEW(AmParams, MAX_REMEMBERED_CONFIGS);
+	}
+	/* cheapest first; a stable insertion sort keeps registry order on ties */
+	for (int i = 1; i < s->n_fam; i++)
+	{
+		FamilyState tmp = s->fam[i];
+		int			k = i;
+
+		while (k > 0 && relative_cost(&s->fam[k - 1]) > relative_cost(&tmp))
+		{
+			s->fam[k] = s->fam[k - 1];
+			k--;
+		}
+		s->fam[k] = tmp;
+	}
+}
+
+static FamilyState *
+family_state(Search *s, const AmFamily *f)
+{
+	for (int i = 0; i < s->n_fam; i++)
+		if (s->fam[i].family == f)
+			return &s->fam[i];
+	return NULL;
+}
+
+/* Trials of a resumed run count as done: incumbents, no re-run. */
+static void
+take_history(Search *s)
+{
+	for (int h = 0; h < s->cfg->n_history && s->res->n_trials < s->cap; h++)
+	{
+		const AmTrial *old = &s->cfg->history[h];
+		FamilyState *fs = family_state(s, old->family);
+		int			index = s->res->n_trials;
+
+		if (fs == NULL)
+			continue;
+		s->res->trials[index] = *old;
+		s->res->trials[index].number = index + 1;
+		s->res->trials[index].resumed = true;
+		remember(fs, &old->params);
+		finish_trial(s, fs, NULL, index);
+		fs->trials--;			/* cost estimates come from this run */
+		fs->cost -= old->fit_seconds;
+	}
+}
+
+static void
+build_prepared(Search *s, AmErr *err, bool *ok)
+{
+	const AmSearchConfig *cfg = s->cfg;
+
+	*ok = true;
 	for (int i = 0; i < cfg->n_families; i++)
 	{
 		if (cfg->families[i]->prepare == NULL)
 			continue;
 		for (int k = 0; k < i; k++)
 			if (cfg->families[k]->prepare == cfg->families[i]->prepare)
-				st.prepared[i] = st.prepared[k];
-		if (st.prepared[i] == NULL)
+				s->prepared[i] = s->prepared[k];
+		if (s->prepared[i] == NULL)
 		{
 			am_check_interrupts();
-			st.prepared[i] = cfg->families[i]->prepare(d, err);
-			if (st.prepared[i] == NULL)
-				return NULL;
-		}
-	}
-
-	if (st.n_folds == 0)
-	{
-		/* One fit on all rows; no score to compare. */
-		AmTrial    *t = &res->trials[0];
-		double		t0 = am_now();
-
-		t->number = 1;
-		t->family = cfg->families[0];
-		t->params = cands[0][0];
-		t->score = NAN;
-		t->score_std = NAN;
-		res->model = am_model_fit(d, cfg->schema, t->family, &t->params, NULL, d->n_rows,
-								  st.prepared[0], cfg->options->seed, err);
-		if (res->model == NULL)
-			return NULL;
-		t->fit_seconds = am_now() - t0;
-		t->finished_at = am_now() - st.started;
-		t->status = AM_TRIAL_OK;
-		res->n_trials = 1;
-		res->best = 0;
-		if (cfg->on_trial)
-			cfg->on_trial(cfg->arg, t, t);
-		res->seconds = am_now() - st.started;
-		return res;
-	}
-
-	st.fold = am_cv_folds(d->y, d->n_rows, d->task, d->n_classes, st.n_folds,
-						  am_seed_derive(cfg->options->seed, 0xF01D));
-	res->n_folds = st.n_folds;
-
-	/* Round-robin over families so a short budget still sees each of them. */
-	{
-		int			next[AM_MAX_FAMILIES] = {0};
-		bool		more = true;
-
-		while (more && res->n_trials < cap)
-		{
-			more = false;
-			for (int i = 0; i < cfg->n_families && res->n_trials < cap; i++)
+			s->prepared[i] = cfg->families[i]->prepare(cfg->data, err);
+			if (s->prepared[i] == NULL)
 			{
-				AmTrial    *t;
-
-				if (next[i] >= n_cands[i])
-					continue;
-				more = true;
-				if (st.have_best && over_budget(&st))
-				{
-					res->budget_exhausted = true;
-					more = false;
-					break;
-				}
-				am_check_interrupts();
-				t = &res->trials[res->n_trials];
-				t->number = res->n_trials + 1;
-				t->family = cfg->families[i];
-				t->params = cands[i][next[i]++];
-				run_trial(&st, i, t);
-				t->finished_at = am_now() - st.started;
-				res->n_trials++;
-				if (t->status == AM_TRIAL_OK &&
-					(res->best < 0 ||
-					 am_metric_better(cfg->metric, t->score, res->trials[res->best].score)))
-				{
-					res->best = res->n_trials - 1;
-					st.have_best = true;
-				}
-				if (cfg->on_trial)
-					cfg->on_trial(cfg->arg, t, res->best >= 0 ? &res->trials[res->best] : NULL);
-				if (t->status == AM_TRIAL_STOPPED)
-				{
-					res->budget_exhausted = true;
-					more = false;
-					break;
-				}
+				*ok = false;
+				return;
 			}
 		}
 	}
+}
+
+static int
+family_index(const AmSearchConfig *cfg, const AmFamily *f)
+{
+	for (int i = 0; i < cfg->n_families; i++)
+		if (cfg->families[i] == f)
+			return i;
+	return 0;
+}
+
+/* Try an ensemble of the stored predictions; keep it when it validates better. */
+static void
+choose_ensemble(Search *s)
+{
+	const AmSearchConfig *cfg = s->cfg;
+	const AmDataset *d = cfg->data;
+	double	   *preds[MAX_STORED_PREDICTIONS];
+	int			counts[MAX_STORED_PREDICTIONS];
+	int			distinct = 0;
+	double		single_score = NAN,
+				ens_score;
+	int			best_slot = -1;
+
+	s->res->ensemble_score = NAN;
+	if (!cfg->options->ensemble || s->n_stored < 2)
+		return;
+	for (int i = 0; i < s->n_stored; i++)
+	{
+		preds[i] = s->stored[i].pred;
+		if (s->stored[i].trial == s->res->best)
+			best_slot = i;
+	}
+	if (best_slot < 0)
+		return;
+	ens_score = am_ensemble_select(cfg->metric, d->task, d->n_classes, s->valid_y,
+								   s->val.n_valid, preds, s->n_stored,
+								   cfg->options->ensemble_size, counts);
+	single_score = am_metric_score(cfg->metric, d->task, d->n_classes, s->valid_y,
+								   preds[best_slot], s->val.n_valid, NULL);
+	s->res->ensemble_score = ens_score;
+	for (int i = 0; i < s->n_stored; i++)
+		distinct += counts[i] > 0;
+	/* worth its cost only for a gain beyond the noise of the folds */
+	{
+		const AmTrial *b = &s->res->trials[s->res->best];
+		double		min_gain = fmax(1e-4, 0.05 * (isnan(b->score_std) ? 0.0 : b->score_std));
+		double		gain = am_metric_greater_is_better(cfg->metric) ?
+		ens_score - single_score : single_score - ens_score;
+
+		if (distinct < 2 || !(gain >= min_gain))
+			return;
+	}
+	s->res->is_ensemble = true;
+	s->res->n_members = 0;
+	for (int i = 0; i < s->n_stored; i++)
+		if (counts[i] > 0)
+		{
+			s->res->member_trials[s->res->n_members] = s->stored[i].trial;
+			s->res->member_weights[s->res->n_members] = counts[i];
+			s->res->n_members++;
+		}
+	s->res->score = ens_score;
+	s->res->score_std = NAN;
+	{
+		double	   *member_preds[AM_MAX_ENSEMBLE];
+
+		for (int m = 0, k = 0; m < s->n_stored; m++)
+			if (counts[m] > 0)
+				member_preds[k++] = s->stored[m].pred;
+		am_ensemble_combine(d->task, d->n_classes, member_preds, s->res->member_weights,
+							s->res->n_members, s->val.n_valid, s->res->valid_pred);
+	}
+}
+
+/* Refit the chosen trial (or the ensemble's members) on all rows. */
+static bool
+refit(Search *s, AmErr *err)
+{
+	const AmSearchConfig *cfg = s->cfg;
+	const AmDataset *d = cfg->data;
+	AmSearchResult *res = s->res;
+
+	am_check_interrupts();
+	if (!res->is_ensemble)
+	{
+		const AmTrial *b = &res->trials[res->best];
+
+		res->model = am_model_fit(d, cfg->schema, b->family, &b->params, NULL, d->n_rows,
+								  cfg->weights, s->prepared[family_index(cfg, b->family)],
+								  cfg->options->seed, err);
+		return res->model != NULL;
+	}
+	{
+		AmModel    *members[AM_MAX_ENSEMBLE];
+
+		for (int m = 0; m < res->n_members; m++)
+		{
+			const AmTrial *t = &res->trials[res->member_trials[m]];
+
+			am_check_interrupts();
+			members[m] = am_model_fit(d, cfg->schema, t->family, &t->params, NULL, d->n_rows,
+									  cfg->weights, s->prepared[family_index(cfg, t->family)],
+									  cfg->options->seed, err);
+			if (members[m] == NULL)
+				return false;
+			res->member_trials[m] = t->number;
+		}
+		res->model = am_ensemble_model(cfg->schema, members, res->member_weights, res->n_members);
+		return true;
+	}
+}
+
+/* No cross-validation: one fit of the first configuration on all rows. */
+static AmSearchResult *
+fit_without_validation(Search *s, AmErr *err)
+{
+	const AmSearchConfig *cfg = s->cfg;
+	AmSearchResult *res = s->res;
+	AmTrial    *t = &res->trials[0];
+	FamilyState *fs = &s->fam[0];
+	double		u[AM_MAX_PARAMS];
+	double		t0 = am_now();
+
+	if (cfg->n_families > 1)
+	{
+		am_err_set(err, AM_ERR_PARAM,
+				   "without cross-validation (cv_folds 0) exactly one algorithm must be chosen");
+		return NULL;
+	}
+	memset(t, 0, sizeof(*t));
+	t->number = 1;
+	t->family = fs->family;
+	am_space_start(&fs->space, false, u);
+	am_space_params(&fs->space, u, &t->params);
+	t->score = NAN;
+	t->score_std = NAN;
+	res->model = am_model_fit(cfg->data, cfg->schema, t->family, &t->params, NULL,
+							  cfg->data->n_rows, cfg->weights, s->prepared[fs->index],
+							  cfg->options->seed, err);
+	if (res->model == NULL)
+		return NULL;
+	t->fit_seconds = am_now() - t0;
+	t->finished_at = am_now() - s->started;
+	t->status = AM_TRIAL_OK;
+	res->n_trials = 1;
+	res->best = 0;
+	res->score = NAN;
+	res->score_std = NAN;
+	res->ensemble_score = NAN;
+	if (cfg->on_trial)
+		cfg->on_trial(cfg->arg, t, t);
+	res->seconds = am_now() - s->started;
+	return res;
+}
+
+AmSearchResult *
+am_search_run(const AmSearchConfig *cfg, AmErr *err)
+{
+	const AmDataset *d = cfg->data;
+	Search		s;
+	AmSearchResult *res = AM_NEW0(AmSearchResult, 1);
+	bool		ok;
+	int			max_new;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.res = res;
+	s.started = am_now();
+	s.outs = am_task_outputs(d->task, d->n_classes);
+	am_rng_seed(&s.rng, am_seed_derive(cfg->options->seed, 0x5EA7C4));
+	res->best = -1;
+	init_families(&s);
+
+	if (cfg->options->cv_folds > d->n_rows)
+	{
+		am_err_set(err, AM_ERR_DATA, "%d rows are too few for %d cross-validation folds",
+				   d->n_rows, cfg->options->cv_folds);
+		return NULL;
+	}
+	max_new = cfg->max_trials > 0 ? cfg->max_trials : 100000;
+	s.cap = cfg->n_history + (max_new < 100000 ? max_new : 100000);
+	res->trials = AM_NEW0(AmTrial, s.cap > 0 ? s.cap : 1);
+	build_prepared(&s, err, &ok);
+	if (!ok)
+		return NULL;
+	if (cfg->options->cv_folds == 0 && cfg->options->validation != AM_VALIDATION_HOLDOUT)
+		return fit_without_validation(&s, err);
+
+	make_validation(cfg, &s.val, err);
+	res->holdout = s.val.holdout;
+	res->n_folds = s.val.n_folds;
+	res->n_valid = s.val.n_valid;
+	res->valid_rows = s.val.valid_rows;
+	s.valid_y = gather(d->y, s.val.valid_rows, s.val.n_valid);
+	am_memory_reserve((size_t) s.val.n_valid * s.outs * sizeof(double) * 2, "validation predictions");
+	s.scratch_pred = AM_NEW0(double, (size_t) s.val.n_valid * s.outs);
+	take_history(&s);
+
+	/* starting configurations, cheapest family first */
+	for (int i = 0; i < s.n_fam && trial_slots_left(&s); i++)
+	{
+		FamilyState *fs = &s.fam[i];
+		double		u[AM_MAX_PARAMS];
+		AmParams	p;
+		bool		cheap = (double) d->n_rows * d->n_features > CHEAP_START_CELLS;
+
+		if (have_best(&s) && over_budget(&s))
+			break;
+		am_space_start(&fs->space, cheap, u);
+		am_space_params(&fs->space, u, &p);
+		if (!remembered(fs, &p))
+			evaluate(&s, fs, &p, u);
+		if (fs->space.n_dims == 0)
+			fs->done = true;	/* nothing to search */
+	}
+	/* then the local search, until a budget runs out */
+	while (trial_slots_left(&s) && !(have_best(&s) && over_budget(&s)))
+	{
+		FamilyState *fs = pick_family(&s);
+		double		u[AM_MAX_PARAMS];
+		AmParams	p;
+
+		if (fs == NULL)
+			break;
+		if (!propose(&s, fs, u, &p))
+		{
+			fs->done = true;	/* its space is exhausted */
+			continue;
+		}
+		evaluate(&s, fs, &p, u);
+	}
+	if (have_best(&s) && over_budget(&s))
+		res->budget_exhausted = true;
 
 	if (res->best < 0)
 	{
@@ -481,21 +943,16 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 				   last ? ": " : "", last ? last->error : "");
 		return NULL;
 	}
-
-	/* Refit the winner on all rows. */
-	{
-		const AmTrial *b = &res->trials[res->best];
-		int			fam = 0;
-
-		for (int i = 0; i < cfg->n_families; i++)
-			if (cfg->families[i] == b->family)
-				fam = i;
-		am_check_interrupts();
-		res->model = am_model_fit(d, cfg->schema, b->family, &b->params, NULL, d->n_rows,
-								  st.prepared[fam], cfg->options->seed, err);
-		if (res->model == NULL)
-			return NULL;
-	}
-	res->seconds = am_now() - st.started;
+	res->score = res->trials[res->best].score;
+	res->score_std = res->trials[res->best].score_std;
+	res->valid_pred = AM_NEW0(double, (size_t) s.val.n_valid * s.outs);
+	for (int i = 0; i < s.n_stored; i++)
+		if (s.stored[i].trial == res->best)
+			memcpy(res->valid_pred, s.stored[i].pred,
+				   sizeof(double) * (size_t) s.val.n_valid * s.outs);
+	choose_ensemble(&s);
+	if (!refit(&s, err))
+		return NULL;
+	res->seconds = am_now() - s.started;
 	return res;
 }

@@ -1,9 +1,13 @@
 /*
  * search.h
- *	  The model search: candidate configurations per algorithm family,
- *	  cross-validated trials within a time and trial budget, and the refit
- *	  of the winner on all rows.  Pure: reports each trial through a
- *	  callback and leaves recording to the SQL layer.
+ *	  The AutoML search: a cost-aware local search over the hyperparameters
+ *	  of every algorithm family (in the spirit of FLAML's CFO), trials
+ *	  validated on fixed folds or a holdout and pruned when they fall behind,
+ *	  greedy ensemble selection over the stored validation predictions, and
+ *	  the refit of the winner on all rows.
+ *
+ * Pure: the SQL layer gets each finished trial through a callback and
+ * records it; nothing here knows about SPI.
  */
 #ifndef AUTOML_SEARCH_H
 #define AUTOML_SEARCH_H
@@ -13,27 +17,32 @@
 #include "options.h"
 
 #define AM_MAX_FOLDS 20
+#define AM_MAX_ENSEMBLE 32
 
 typedef enum AmTrialStatus
 {
 	AM_TRIAL_OK = 0,
 	AM_TRIAL_FAILED,			/* the family could not fit (message kept) */
-	AM_TRIAL_STOPPED			/* budget ran out before the trial finished */
+	AM_TRIAL_STOPPED,			/* budget ran out before the trial finished */
+	AM_TRIAL_PRUNED				/* fell behind the best after some folds */
 } AmTrialStatus;
+
+extern const char *am_trial_status_name(AmTrialStatus s);
 
 typedef struct AmTrial
 {
-	int			number;			/* 1-based */
+	int			number;			/* 1-based, unique in the run */
 	const AmFamily *family;
 	AmParams	params;
 	int			n_folds;		/* folds completed */
 	double		fold_scores[AM_MAX_FOLDS];
-	double		score;			/* mean over folds (NaN when no CV) */
+	double		score;			/* mean over folds (NaN when none) */
 	double		score_std;
 	double		fit_seconds;	/* summed over folds */
 	double		predict_seconds;
 	double		finished_at;	/* seconds since the search started */
 	AmTrialStatus status;
+	bool		resumed;		/* taken over from an earlier run, not re-run */
 	char		error[AM_ERR_LEN];
 } AmTrial;
 
@@ -46,7 +55,10 @@ typedef struct AmSearchConfig
 	const AmFamily *families[AM_MAX_FAMILIES];
 	int			n_families;
 	double		time_budget;	/* seconds; <= 0: none */
-	int			max_trials;		/* <= 0: none */
+	int			max_trials;		/* <= 0: none (counts new trials only) */
+	const double *weights;		/* per-row sample weights, or NULL */
+	const AmTrial *history;		/* finished trials of a resumed run */
+	int			n_history;
 	void		(*on_trial) (void *arg, const AmTrial *trial, const AmTrial *best);
 	void	   *arg;
 } AmSearchConfig;
@@ -55,16 +67,25 @@ typedef struct AmSearchResult
 {
 	int			n_trials;
 	AmTrial    *trials;
-	int			best;			/* index into trials, -1 when none succeeded */
-	AmModel    *model;			/* the best configuration refit on all rows */
-	int			n_folds;		/* folds used (0: no cross-validation) */
+	int			best;			/* best single trial (index), -1 when none */
+	AmModel    *model;			/* the final model, refit on all rows */
+	/* validation */
+	int			n_folds;		/* folds (1 for a holdout, 0 for none) */
+	bool		holdout;
+	int			n_valid;		/* rows with validation predictions */
+	int		   *valid_rows;
+	double	   *valid_pred;		/* n_valid x outputs, of the final choice */
+	double		score;			/* of the final choice (the ensemble's if chosen) */
+	double		score_std;
+	/* ensemble */
+	bool		is_ensemble;
+	int			n_members;
+	int			member_trials[AM_MAX_ENSEMBLE];	/* trial numbers */
+	double		member_weights[AM_MAX_ENSEMBLE];
+	double		ensemble_score; /* NaN when not tried */
 	bool		budget_exhausted;
 	double		seconds;
 } AmSearchResult;
-
-/* Candidate configurations for a family, honouring user constraints. */
-extern int	am_search_candidates(const AmFamily *f, const AmFamilyConstraints *fc,
-								 AmParams *out, int max);
 
 /* Run the search; NULL with err set when nothing could be fitted. */
 extern AmSearchResult *am_search_run(const AmSearchConfig *cfg, AmErr *err);
@@ -72,7 +93,60 @@ extern AmSearchResult *am_search_run(const AmSearchConfig *cfg, AmErr *err);
 /* Fit a complete model (preprocessing + family) on the given rows. */
 extern AmModel *am_model_fit(const AmDataset *d, const AmSchema *schema,
 							 const AmFamily *f, const AmParams *params,
-							 const int *rows, int n, void *prepared,
-							 uint64_t seed, AmErr *err);
+							 const int *rows, int n, const double *weights,
+							 void *prepared, uint64_t seed, AmErr *err);
+
+/* ---------- the search space of a family (search_space.c) ---------- */
+
+typedef struct AmSpaceDim
+{
+	const AmParamSpec *spec;
+	double		lo;				/* search range */
+	double		hi;
+	bool		log;
+	bool		integer;
+	int			n_values;		/* > 0: an index into values */
+	double		values[AM_MAX_VALUES];
+} AmSpaceDim;
+
+typedef struct AmSpace
+{
+	const AmFamily *family;
+	AmParams	fixed;			/* values the user fixed */
+	int			n_dims;
+	AmSpaceDim	dims[AM_MAX_PARAMS];
+} AmSpace;
+
+extern void am_space_init(AmSpace *sp, const AmFamily *f, const AmFamilyConstraints *fc);
+/* Point u in [0,1]^n_dims -> complete parameters. */
+extern void am_space_params(const AmSpace *sp, const double *u, AmParams *out);
+/* Parameters -> point (parameters outside the space are clamped). */
+extern void am_space_point(const AmSpace *sp, const AmParams *p, double *u);
+/* The starting point: the low-cost values (cheap) or the defaults. */
+extern void am_space_start(const AmSpace *sp, bool cheap, double *u);
+extern bool am_params_equal(const AmParams *a, const AmParams *b);
+
+/* ---------- ensembles (ensemble.c) ---------- */
+
+extern const AmFamily am_ensemble_family;
+
+/*
+ * Greedy ensemble selection with replacement (Caruana et al. 2004) over the
+ * validation predictions of n candidates (each n_valid x outputs): returns
+ * the selection counts per candidate and the ensemble's score.
+ */
+extern double am_ensemble_select(AmMetric metric, AmTask task, int n_classes,
+								 const double *y, int n_valid,
+								 double *const *preds, int n_candidates,
+								 int rounds, int *counts);
+
+/* Combine member outputs with weights, averaging in the margin space. */
+extern void am_ensemble_combine(AmTask task, int n_classes, double *const *preds,
+								const double *weights, int n_members, int n,
+								double *out);
+
+/* An ensemble model of refit members; takes ownership of the member models. */
+extern AmModel *am_ensemble_model(const AmSchema *schema, AmModel **members,
+								  const double *weights, int n_members);
 
 #endif							/* AUTOML_SEARCH_H */

@@ -285,7 +285,7 @@ test_ridge_exact(void)
 				out;
 
 	am_params_set(&p, "alpha", 0.0);
-	m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, 1, &err);
+	m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, NULL, 1, &err);
 	CHECK(m != NULL);
 	am_model_predict_row(m, raw, &out);
 	CHECK_NEAR(out, 3 * 1 - 2 * 2 + 1 + 0.5, 1e-8);
@@ -306,7 +306,7 @@ test_logistic_and_roundtrip(void)
 	double	   *x = malloc(sizeof(double) * 3 * d->n_rows);
 
 	am_params_set(&p, "alpha", 1e-4);
-	m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, 1, &err);
+	m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, NULL, 1, &err);
 	CHECK(m != NULL);
 	for (int j = 0; j < 3; j++)
 		memcpy(x + (size_t) j * d->n_rows, d->x[j], sizeof(double) * d->n_rows);
@@ -358,7 +358,7 @@ test_contributions(void)
 	AmSchema   *s = schema_for(d);
 	AmParams	p = {0};
 	AmErr		err;
-	AmModel    *m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, 1, &err);
+	AmModel    *m = am_model_fit(d, s, am_family_lookup("linear"), &p, NULL, d->n_rows, NULL, NULL, 1, &err);
 	double		raw[3] = {0.3, 4.0, 0.0},
 				enc[16],
 				phi[32],
@@ -375,27 +375,113 @@ test_contributions(void)
 }
 
 static void
-test_candidates(void)
+test_search_space(void)
 {
 	const AmFamily *f = am_family_lookup("linear");
-	AmParams	out[64];
+	AmSpace		sp;
 	AmFamilyConstraints fc = {0};
-	int			n = am_search_candidates(f, NULL, out, 64);
+	double		u[AM_MAX_PARAMS],
+				back[AM_MAX_PARAMS];
+	AmParams	p;
 
-	CHECK(n == 6);
-	CHECK(am_param(&out[0], "alpha") == 1e-3);	/* the default first */
-	CHECK(am_param(&out[1], "alpha") == 1e-5);
+	am_space_init(&sp, f, NULL);
+	CHECK(sp.n_dims == 1);		/* alpha; max_iter and tol are not searched */
+	am_space_start(&sp, false, u);
+	am_space_params(&sp, u, &p);
+	CHECK_NEAR(am_param(&p, "alpha"), 1e-3, 1e-15);	/* the default */
+	CHECK(am_param(&p, "tol") == 1e-6);
+	/* the cube maps onto the log range and back */
+	u[0] = 0.0;
+	am_space_params(&sp, u, &p);
+	CHECK_NEAR(am_param(&p, "alpha"), 1e-5, 1e-18);
+	am_space_point(&sp, &p, back);
+	CHECK_NEAR(back[0], 0.0, 1e-12);
+	u[0] = 1.0;
+	am_space_params(&sp, u, &p);
+	CHECK_NEAR(am_param(&p, "alpha"), 1.0, 1e-15);
 
+	/* a fixed value leaves the space; a range narrows it */
 	fc.family = f;
-	fc.n = 1;
-	fc.c[0].spec = am_family_param(f, "alpha");
-	fc.c[0].has_range = true;
-	fc.c[0].lo = 1e-2;
-	fc.c[0].hi = 1.0;
-	n = am_search_candidates(f, &fc, out, 64);
-	CHECK(n == 3);
-	for (int i = 0; i < n; i++)
-		CHECK(am_param(&out[i], "alpha") >= 1e-2 && am_param(&out[i], "alpha") <= 1.0);
+	fc.n = 2;
+	fc.c[0].spec = am_family_param(f, "max_iter");
+	fc.c[0].n_values = 1;
+	fc.c[0].values[0] = 77;
+	fc.c[1].spec = am_family_param(f, "alpha");
+	fc.c[1].has_range = true;
+	fc.c[1].lo = 1e-2;
+	fc.c[1].hi = 1.0;
+	am_space_init(&sp, f, &fc);
+	CHECK(sp.n_dims == 1);
+	CHECK(am_param(&sp.fixed, "max_iter") == 77);
+	for (int i = 0; i <= 10; i++)
+	{
+		u[0] = i / 10.0;
+		am_space_params(&sp, u, &p);
+		CHECK(am_param(&p, "alpha") >= 1e-2 && am_param(&p, "alpha") <= 1.0);
+		CHECK(am_param(&p, "max_iter") == 77);
+	}
+}
+
+/* The whole search on a small problem: reproducible, budget-respecting. */
+static void
+test_search_run(void)
+{
+	AmDataset  *d = linear_dataset(400, AM_TASK_BINARY, 5);
+	AmSchema   *s = schema_for(d);
+	AmTrainOptions o;
+	AmSearchConfig cfg;
+	AmSearchResult *a,
+			   *b;
+	AmErr		err;
+
+	am_options_init(&o);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.data = d;
+	cfg.schema = s;
+	cfg.metric = AM_METRIC_ROC_AUC;
+	cfg.options = &o;
+	cfg.families[0] = am_family_lookup("linear");
+	cfg.n_families = 1;
+	cfg.max_trials = 8;
+	a = am_search_run(&cfg, &err);
+	b = am_search_run(&cfg, &err);
+	CHECK(a != NULL && b != NULL);
+	CHECK(a->n_trials == 8 && b->n_trials == 8);
+	for (int i = 0; a && b && i < 8; i++)
+	{
+		CHECK(am_params_equal(&a->trials[i].params, &b->trials[i].params));
+		CHECK(a->trials[i].score == b->trials[i].score || a->trials[i].status != AM_TRIAL_OK);
+	}
+	CHECK(a->model != NULL && a->score > 0.9);
+	CHECK(a->n_valid == d->n_rows && a->n_folds == 5);
+	/* no two trials try the same configuration */
+	for (int i = 0; i < a->n_trials; i++)
+		for (int k = 0; k < i; k++)
+			CHECK(!am_params_equal(&a->trials[i].params, &a->trials[k].params));
+}
+
+/* Greedy selection picks the better of two predictors, and can mix them. */
+static void
+test_ensemble_select(void)
+{
+	double		y[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+	double		good[8] = {0.1, 0.2, 0.3, 0.6, 0.4, 0.7, 0.8, 0.9};
+	double		bad[8] = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+	double	   *preds[2] = {bad, good};
+	int			counts[2];
+	double		score = am_ensemble_select(AM_METRIC_ROC_AUC, AM_TASK_BINARY, 2, y, 8, preds, 2,
+										   5, counts);
+
+	CHECK(counts[1] >= 1);
+	CHECK_NEAR(score, am_metric_score(AM_METRIC_ROC_AUC, AM_TASK_BINARY, 2, y, good, 8, NULL), 1e-12);
+	{
+		double		w[2] = {1, 1},
+					out[8];
+
+		am_ensemble_combine(AM_TASK_BINARY, 2, preds, w, 2, 8, out);
+		/* margin average: logit(0.5) = 0, so the result is sigmoid(logit(good) / 2) */
+		CHECK_NEAR(out[0], 1 / (1 + exp(-0.5 * log(0.1 / 0.9))), 1e-12);
+	}
 }
 
 int
@@ -410,6 +496,8 @@ main(void)
 	RUN(test_ridge_exact);
 	RUN(test_logistic_and_roundtrip);
 	RUN(test_contributions);
-	RUN(test_candidates);
+	RUN(test_search_space);
+	RUN(test_search_run);
+	RUN(test_ensemble_select);
 	return unit_report("test_core");
 }

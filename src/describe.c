@@ -1,0 +1,196 @@
+/*
+ * describe.c
+ *	  JSON descriptions of a training's outcome for the catalog: the
+ *	  hyperparameters (or an ensemble's members), the features and their
+ *	  preprocessing, and the metrics (cross-validation summary, every metric
+ *	  on the validation predictions, and on the training rows).
+ */
+#include "describe.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "json.h"
+#include "prep.h"
+
+static void
+append_params(AmStr *s, const AmFamily *f, const AmParams *p)
+{
+	am_str_append(s, "{");
+	for (int i = 0; i < p->n; i++)
+	{
+		const AmParamSpec *spec = am_family_param(f, p->v[i].name);
+
+		if (i > 0)
+			am_str_append(s, ", ");
+		am_str_json_string(s, p->v[i].name);
+		am_str_append(s, ": ");
+		if (spec && spec->choices)
+			am_str_json_string(s, spec->choices[(int) p->v[i].value]);
+		else
+			am_str_json_number(s, p->v[i].value);
+	}
+	am_str_append(s, "}");
+}
+
+char *
+am_describe_params(const AmFamily *f, const AmParams *p)
+{
+	AmStr		s;
+
+	am_str_init(&s);
+	append_params(&s, f, p);
+	return s.data;
+}
+
+char *
+am_describe_choice(const AmSearchResult *res)
+{
+	AmStr		s;
+	double		wsum = 0.0;
+
+	if (!res->is_ensemble)
+	{
+		const AmTrial *b = &res->trials[res->best];
+
+		return am_describe_params(b->family, &b->params);
+	}
+	for (int m = 0; m < res->n_members; m++)
+		wsum += res->member_weights[m];
+	am_str_init(&s);
+	am_str_append(&s, "{\"members\": [");
+	for (int m = 0; m < res->n_members; m++)
+	{
+		const AmTrial *t = &res->trials[res->member_trials[m] - 1];
+
+		am_str_appendf(&s, "%s{\"trial\": %d, \"algorithm\": ", m ? ", " : "", t->number);
+		am_str_json_string(&s, t->family->name);
+		am_str_append(&s, ", \"weight\": ");
+		am_str_json_number(&s, res->member_weights[m] / wsum);
+		am_str_append(&s, ", \"hyperparameters\": ");
+		append_params(&s, t->family, &t->params);
+		am_str_append(&s, "}");
+	}
+	am_str_append(&s, "]}");
+	return s.data;
+}
+
+char *
+am_describe_features(const AmModel *m)
+{
+	const AmSchema *s = m->schema;
+	AmStr		j;
+
+	am_str_init(&j);
+	am_str_append(&j, "{\"columns\": [");
+	for (int c = 0; c < s->n_columns; c++)
+	{
+		am_str_append(&j, c ? ", {\"name\": " : "{\"name\": ");
+		am_str_json_string(&j, s->columns[c].name);
+		am_str_append(&j, ", \"type\": ");
+		am_str_json_string(&j, s->columns[c].type_name);
+		am_str_append(&j, ", \"kind\": ");
+		am_str_json_string(&j, am_source_kind_name(s->columns[c].kind));
+		am_str_append(&j, "}");
+	}
+	am_str_append(&j, "], \"features\": [");
+	for (int f = 0; f < s->n_features; f++)
+	{
+		const AmFeature *ft = &s->features[f];
+
+		am_str_append(&j, f ? ", {\"name\": " : "{\"name\": ");
+		am_str_json_string(&j, ft->name);
+		am_str_append(&j, ", \"column\": ");
+		am_str_json_string(&j, s->columns[ft->source].name);
+		if (ft->categorical)
+		{
+			am_str_append(&j, ", \"levels\": [");
+			for (int k = 0; k < ft->n_levels; k++)
+			{
+				if (k)
+					am_str_append(&j, ", ");
+				am_str_json_string(&j, ft->levels[k]);
+			}
+			am_str_append(&j, "]");
+		}
+		if (m->prep && !m->prep->categorical[f])
+		{
+			am_str_append(&j, ", \"impute\": ");
+			am_str_json_number(&j, m->prep->fill[f]);
+			am_str_append(&j, ", \"mean\": ");
+			am_str_json_number(&j, m->prep->center[f]);
+			am_str_append(&j, ", \"scale\": ");
+			am_str_json_number(&j, m->prep->scale[f]);
+		}
+		am_str_append(&j, "}");
+	}
+	am_str_append(&j, "]}");
+	return j.data;
+}
+
+static void
+append_all_metrics(AmStr *j, AmTask task, int n_classes, const double *y, const double *pred,
+				   int n)
+{
+	bool		first = true;
+
+	am_str_append(j, "{");
+	for (int k = 0; k < AM_METRIC_COUNT; k++)
+	{
+		if (!am_metric_valid_for((AmMetric) k, task))
+			continue;
+		if (!first)
+			am_str_append(j, ", ");
+		first = false;
+		am_str_json_string(j, am_metric_name((AmMetric) k));
+		am_str_append(j, ": ");
+		am_str_json_number(j, am_metric_score((AmMetric) k, task, n_classes, y, pred, n, NULL));
+	}
+	am_str_append(j, "}");
+}
+
+char *
+am_describe_metrics(AmModel *m, const AmDataset *d, const AmSearchResult *res, AmMetric metric)
+{
+	int			outs = am_task_outputs(d->task, d->n_classes);
+	double	   *pred = AM_NEW(double, (size_t) d->n_rows * outs);
+	double	   *x = AM_NEW(double, (size_t) d->n_rows * d->n_features);
+	AmStr		j;
+
+	for (int f = 0; f < d->n_features; f++)
+		memcpy(x + (size_t) f * d->n_rows, d->x[f], sizeof(double) * d->n_rows);
+	am_model_predict(m, x, (size_t) d->n_rows, d->n_rows, pred);
+	am_free(x);
+
+	am_str_init(&j);
+	am_str_append(&j, "{\"validation\": {\"method\": ");
+	am_str_json_string(&j, res->n_folds == 0 ? "none" : res->holdout ? "holdout" : "cv");
+	am_str_appendf(&j, ", \"folds\": %d, \"rows\": %d, \"metric\": ", res->n_folds, res->n_valid);
+	am_str_json_string(&j, am_metric_name(metric));
+	am_str_append(&j, ", \"score\": ");
+	am_str_json_number(&j, res->score);
+	am_str_append(&j, ", \"std\": ");
+	am_str_json_number(&j, res->score_std);
+	if (res->best >= 0)
+	{
+		am_str_append(&j, ", \"best_single\": ");
+		am_str_json_number(&j, res->trials[res->best].score);
+	}
+	am_str_append(&j, ", \"ensemble\": ");
+	am_str_json_number(&j, res->ensemble_score);
+	if (res->n_valid > 0 && res->valid_pred)
+	{
+		double	   *yv = AM_NEW(double, res->n_valid);
+
+		for (int i = 0; i < res->n_valid; i++)
+			yv[i] = d->y[res->valid_rows[i]];
+		am_str_append(&j, ", \"metrics\": ");
+		append_all_metrics(&j, d->task, d->n_classes, yv, res->valid_pred, res->n_valid);
+		am_free(yv);
+	}
+	am_str_append(&j, "}, \"training\": ");
+	append_all_metrics(&j, d->task, d->n_classes, d->y, pred, d->n_rows);
+	am_str_append(&j, "}");
+	am_free(pred);
+	return j.data;
+}

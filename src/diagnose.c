@@ -1,0 +1,198 @@
+/*
+ * diagnose.c
+ *	  Checks of the training data worth a warning before the search:
+ *	  a single feature that predicts the target almost perfectly (leakage:
+ *	  |correlation| for regression, purity of equal-frequency bins for
+ *	  classification), a rare class, and very few rows.
+ */
+#include "describe.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TINY_ROWS 50
+#define RARE_CLASS_SHARE 0.05
+#define LEAK_LEVEL 0.995
+#define MAX_BINS 32
+
+typedef struct Pair
+{
+	double		x;
+	int			y;
+} Pair;
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	double		x = ((const Pair *) a)->x,
+				y = ((const Pair *) b)->x;
+
+	return (x > y) - (x < y);
+}
+
+/* Share of rows a per-bin majority vote gets right (missing is one bin). */
+static double
+bin_purity(const AmDataset *d, int j)
+{
+	int			n = d->n_rows,
+				k = d->n_classes;
+	int			bins = d->categorical[j] ? d->n_codes[j] + 1 : (n / 25 < MAX_BINS ? n / 25 : MAX_BINS);
+	int		   *counts,
+			   *bin_of = AM_NEW(int, n);
+	double		right = 0.0;
+
+	if (bins < 2)
+		bins = 2;
+	counts = AM_NEW0(int, (size_t) (bins + 1) * k);
+	if (d->categorical[j])
+	{
+		for (int i = 0; i < n; i++)
+			bin_of[i] = isnan(d->x[j][i]) ? bins : (int) d->x[j][i];
+	}
+	else
+	{
+		Pair	   *p = AM_NEW(Pair, n);
+		int			m = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			bin_of[i] = bins;
+			if (!isnan(d->x[j][i]))
+			{
+				p[m].x = d->x[j][i];
+				p[m++].y = i;
+			}
+		}
+		qsort(p, m, sizeof(Pair), cmp_pair);
+		/* equal-frequency bins that never split equal values */
+		for (int r = 0, b = 0; r < m; r++)
+		{
+			if (r > 0 && p[r].x != p[r - 1].x && r >= (long) (b + 1) * m / bins && b < bins - 1)
+				b++;
+			bin_of[p[r].y] = b;
+		}
+		am_free(p);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		int			b = bin_of[i] < 0 || bin_of[i] > bins ? bins : bin_of[i];
+
+		counts[(size_t) b * k + (int) d->y[i]]++;
+	}
+	for (int b = 0; b <= bins; b++)
+	{
+		int			top = 0;
+
+		for (int c = 0; c < k; c++)
+			if (counts[(size_t) b * k + c] > top)
+				top = counts[(size_t) b * k + c];
+		right += top;
+	}
+	am_free(counts);
+	am_free(bin_of);
+	return right / n;
+}
+
+static double
+abs_correlation(const AmDataset *d, int j)
+{
+	double		sx = 0,
+				sy = 0,
+				sxx = 0,
+				syy = 0,
+				sxy = 0;
+	int			m = 0;
+
+	for (int i = 0; i < d->n_rows; i++)
+	{
+		double		x = d->x[j][i],
+					y = d->y[i];
+
+		if (isnan(x))
+			continue;
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		syy += y * y;
+		sxy += x * y;
+		m++;
+	}
+	if (m < 0.9 * d->n_rows || m < 2)
+		return 0.0;
+	{
+		double		cov = sxy - sx * sy / m;
+		double		vx = sxx - sx * sx / m;
+		double		vy = syy - sy * sy / m;
+
+		if (vx <= 0 || vy <= 0)
+			return 0.0;
+		return fabs(cov / sqrt(vx * vy));
+	}
+}
+
+int
+am_diagnose(const AmDataset *d, AmDiagnosis *out, int max)
+{
+	int			n = 0;
+	double		majority = 0.0;
+
+	if (d->n_rows < TINY_ROWS && n < max)
+	{
+		out[n].kind = AM_DIAG_TINY;
+		out[n].feature = -1;
+		out[n++].value = d->n_rows;
+	}
+	if (AM_TASK_IS_CLASSIFICATION(d->task))
+	{
+		int		   *counts = AM_NEW0(int, d->n_classes);
+		int			minority = d->n_rows;
+
+		for (int i = 0; i < d->n_rows; i++)
+			counts[(int) d->y[i]]++;
+		for (int c = 0; c < d->n_classes; c++)
+		{
+			if (counts[c] < minority)
+				minority = counts[c];
+			if (counts[c] > majority)
+				majority = counts[c];
+		}
+		majority /= d->n_rows;
+		if ((double) minority / d->n_rows < RARE_CLASS_SHARE && n < max)
+		{
+			out[n].kind = AM_DIAG_IMBALANCE;
+			out[n].feature = -1;
+			out[n++].value = (double) minority / d->n_rows;
+		}
+		am_free(counts);
+	}
+	if (d->n_rows < TINY_ROWS)
+		return n;
+	for (int j = 0; j < d->n_features && n < max; j++)
+	{
+		double		v;
+
+		am_check_interrupts();
+		if (AM_TASK_IS_CLASSIFICATION(d->task))
+		{
+			if (d->categorical[j] && d->n_codes[j] > d->n_rows / 10)
+				continue;		/* many small groups are pure by chance */
+			if (majority >= LEAK_LEVEL)
+				continue;
+			v = bin_purity(d, j);
+		}
+		else
+		{
+			if (d->categorical[j])
+				continue;
+			v = abs_correlation(d, j);
+		}
+		if (v >= LEAK_LEVEL)
+		{
+			out[n].kind = AM_DIAG_LEAK;
+			out[n].feature = j;
+			out[n++].value = v;
+		}
+	}
+	return n;
+}

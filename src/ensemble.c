@@ -1,0 +1,315 @@
+/*
+ * ensemble.c
+ *	  Greedy ensemble selection with replacement over the validation
+ *	  predictions of the best trials (Caruana et al., "Ensemble selection
+ *	  from libraries of models", 2004), and the "ensemble" family that
+ *	  stores, scores and explains the result like any other model.
+ *
+ * Members are averaged in the margin space (values; log-odds; log
+ * probabilities, whose softmax is the normalised weighted geometric mean),
+ * so an ensemble's explanations are exactly the weighted sums of its
+ * members' explanations.
+ */
+#include "search.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ENSEMBLE_FORMAT_VERSION 1
+#define PROB_FLOOR 1e-15
+
+typedef struct EnsembleModel
+{
+	int			n;
+	double	   *weights;		/* sum to 1 */
+	AmModel   **members;
+	AmTask		task;
+	int			n_classes;
+	int			p;
+} EnsembleModel;
+
+static double
+logit(double p)
+{
+	p = fmin(fmax(p, PROB_FLOOR), 1.0 - PROB_FLOOR);
+	return log(p / (1.0 - p));
+}
+
+/* out (n x outs) = outputs of the weighted mean margin of the members. */
+void
+am_ensemble_combine(AmTask task, int n_classes, double *const *preds, const double *weights,
+					int n_members, int n, double *out)
+{
+	int			outs = am_task_outputs(task, n_classes);
+	double		wsum = 0.0;
+
+	for (int m = 0; m < n_members; m++)
+		wsum += weights[m];
+	memset(out, 0, sizeof(double) * (size_t) n * outs);
+	for (int m = 0; m < n_members; m++)
+	{
+		double		w = weights[m] / wsum;
+
+		if (w == 0.0)
+			continue;
+		for (size_t t = 0; t < (size_t) n * outs; t++)
+		{
+			double		v = preds[m][t];
+
+			if (task == AM_TASK_BINARY)
+				v = logit(v);
+			else if (task == AM_TASK_MULTICLASS)
+				v = log(fmax(v, PROB_FLOOR));
+			out[t] += w * v;
+		}
+	}
+	if (task == AM_TASK_BINARY)
+	{
+		for (int i = 0; i < n; i++)
+			out[i] = 1.0 / (1.0 + exp(-out[i]));
+	}
+	else if (task == AM_TASK_MULTICLASS)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			double	   *r = out + (size_t) i * outs;
+			double		mx = -INFINITY,
+						se = 0.0;
+
+			for (int k = 0; k < outs; k++)
+				mx = fmax(mx, r[k]);
+			for (int k = 0; k < outs; k++)
+				se += (r[k] = exp(r[k] - mx));
+			for (int k = 0; k < outs; k++)
+				r[k] /= se;
+		}
+	}
+}
+
+double
+am_ensemble_select(AmMetric metric, AmTask task, int n_classes, const double *y, int n_valid,
+				   double *const *preds, int n_candidates, int rounds, int *counts)
+{
+	int			outs = am_task_outputs(task, n_classes);
+	double	   *weights = AM_NEW0(double, n_candidates);
+	double	   *trial = AM_NEW(double, (size_t) n_valid * outs);
+	int		   *best_counts = AM_NEW0(int, n_candidates);
+	double		best_score = NAN;
+
+	memset(counts, 0, sizeof(int) * n_candidates);
+	for (int r = 0; r < rounds; r++)
+	{
+		int			pick = -1;
+		double		pick_score = NAN;
+
+		am_check_interrupts();
+		for (int c = 0; c < n_candidates; c++)
+		{
+			double		s;
+
+			weights[c] += 1.0;
+			am_ensemble_combine(task, n_classes, preds, weights, n_candidates, n_valid, trial);
+			weights[c] -= 1.0;
+			s = am_metric_score(metric, task, n_classes, y, trial, n_valid, NULL);
+			if (pick < 0 || am_metric_better(metric, s, pick_score))
+			{
+				pick = c;
+				pick_score = s;
+			}
+		}
+		weights[pick] += 1.0;
+		if (r == 0 || am_metric_better(metric, pick_score, best_score))
+		{
+			best_score = pick_score;
+			for (int c = 0; c < n_candidates; c++)
+				best_counts[c] = (int) weights[c];
+		}
+	}
+	memcpy(counts, best_counts, sizeof(int) * n_candidates);
+	am_free(weights);
+	am_free(trial);
+	am_free(best_counts);
+	return best_score;
+}
+
+AmModel *
+am_ensemble_model(const AmSchema *schema, AmModel **members, const double *weights,
+				  int n_members)
+{
+	AmModel    *m = AM_NEW0(AmModel, 1);
+	EnsembleModel *e = AM_NEW0(EnsembleModel, 1);
+	double		wsum = 0.0;
+
+	e->n = n_members;
+	e->members = AM_NEW(AmModel *, n_members);
+	e->weights = AM_NEW(double, n_members);
+	for (int i = 0; i < n_members; i++)
+		wsum += weights[i];
+	for (int i = 0; i < n_members; i++)
+	{
+		e->members[i] = members[i];
+		e->weights[i] = weights[i] / wsum;
+	}
+	e->task = schema->task;
+	e->n_classes = schema->n_classes;
+	e->p = schema->n_features;
+	m->schema = (AmSchema *) schema;
+	m->family = &am_ensemble_family;
+	m->fitted = e;
+	return m;
+}
+
+static void
+ensemble_predict(const void *model, const double *x, size_t ld, int n, double *out)
+{
+	const EnsembleModel *e = model;
+	int			outs = am_task_outputs(e->task, e->n_classes);
+	double	   *preds[AM_MAX_ENSEMBLE];
+
+	for (int i = 0; i < e->n; i++)
+	{
+		preds[i] = AM_NEW(double, (size_t) n * outs);
+		am_model_predict(e->members[i], x, ld, n, preds[i]);
+	}
+	am_ensemble_combine(e->task, e->n_classes, preds, e->weights, e->n, n, out);
+	for (int i = 0; i < e->n; i++)
+		am_free(preds[i]);
+}
+
+static void *
+ensemble_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
+{
+	am_err_set(err, AM_ERR_PARAM, "ensembles are built by the search, not fitted directly");
+	return NULL;
+}
+
+static void
+ensemble_serialize(const void *model, AmWriter *w)
+{
+	const EnsembleModel *e = model;
+
+	am_w_u32(w, (uint32_t) e->n);
+	for (int i = 0; i < e->n; i++)
+	{
+		size_t		at;
+
+		am_w_f64(w, e->weights[i]);
+		at = w->len;
+		am_w_u32(w, 0);
+		am_model_serialize(e->members[i], w);
+		am_w_patch_u32(w, at, (uint32_t) (w->len - at - 4));
+	}
+}
+
+static void *
+ensemble_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
+{
+	EnsembleModel *e = AM_NEW0(EnsembleModel, 1);
+	double		wsum = 0.0;
+
+	e->n = (int) am_r_count(r, 12, AM_MAX_ENSEMBLE);
+	if (!am_r_ok(r) || e->n < 1)
+	{
+		am_err_set(err, AM_ERR_CORRUPT, "ensemble has no members");
+		return NULL;
+	}
+	e->task = task;
+	e->n_classes = n_classes;
+	e->p = p;
+	e->weights = AM_NEW0(double, e->n);
+	e->members = AM_NEW0(AmModel *, e->n);
+	for (int i = 0; i < e->n; i++)
+	{
+		uint32_t	len;
+		AmModel    *m;
+
+		e->weights[i] = am_r_f64_finite(r, false);
+		len = am_r_u32(r);
+		if (!am_r_ok(r) || !(e->weights[i] > 0) || len > am_r_remaining(r))
+		{
+			am_err_set(err, AM_ERR_CORRUPT, "ensemble member %d is invalid", i + 1);
+			return NULL;
+		}
+		m = am_model_deserialize(r->data + r->pos, len, err);
+		if (m == NULL)
+			return NULL;
+		/* members are plain models of the same data: no nesting, same shape */
+		if (m->family->internal || m->schema->n_features != p || m->schema->task != task ||
+			m->schema->n_classes != n_classes)
+		{
+			am_err_set(err, AM_ERR_CORRUPT, "ensemble member %d does not match the ensemble", i + 1);
+			return NULL;
+		}
+		r->pos += len;
+		e->members[i] = m;
+		wsum += e->weights[i];
+	}
+	for (int i = 0; i < e->n; i++)
+		e->weights[i] /= wsum;
+	return e;
+}
+
+static bool
+ensemble_importance(const void *model, AmImportanceKind kind, double *out)
+{
+	const EnsembleModel *e = model;
+	double	   *one = AM_NEW(double, e->p);
+	bool		any = false;
+
+	memset(out, 0, sizeof(double) * e->p);
+	for (int i = 0; i < e->n; i++)
+	{
+		double		total = 0.0;
+
+		if (!am_model_importance(e->members[i], kind, one))
+			continue;
+		for (int j = 0; j < e->p; j++)
+			total += one[j];
+		for (int j = 0; j < e->p; j++)
+			out[j] += e->weights[i] * (total > 0 ? one[j] / total : 0.0);
+		any = true;
+	}
+	am_free(one);
+	return any;
+}
+
+static bool
+ensemble_contributions(const void *model, const double *x, double *out)
+{
+	const EnsembleModel *e = model;
+	int			outs = am_task_outputs(e->task, e->n_classes);
+	size_t		size = ((size_t) e->p + 1) * outs;
+	double	   *one = AM_NEW(double, size);
+
+	memset(out, 0, sizeof(double) * size);
+	for (int i = 0; i < e->n; i++)
+	{
+		if (!am_model_contributions(e->members[i], x, one))
+		{
+			am_free(one);
+			return false;
+		}
+		for (size_t t = 0; t < size; t++)
+			out[t] += e->weights[i] * one[t];
+	}
+	am_free(one);
+	return true;
+}
+
+const AmFamily am_ensemble_family = {
+	.name = "ensemble",
+	.description = "weighted ensemble of the best trials (greedy selection)",
+	.format_version = ENSEMBLE_FORMAT_VERSION,
+	.relative_cost = 0,
+	.internal = true,
+	.encoding = AM_ENCODING_RAW,
+	.tasks = AM_TASKS_ALL,
+	.params = NULL,
+	.n_params = 0,
+	.fit = ensemble_fit,
+	.predict = ensemble_predict,
+	.serialize = ensemble_serialize,
+	.deserialize = ensemble_deserialize,
+	.importance = ensemble_importance,
+	.contributions = ensemble_contributions,
+};
