@@ -35,6 +35,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Rebuild objects when a header changes (PGXS tracks no header dependencies).
+$(OBJS): $(wildcard src/*.h)
+
 # Kernel unit tests: each test/unit/test_*.c linked with the pure sources
 # (no server).  UNIT_CFLAGS adds e.g. -fsanitize=address,undefined.
 UNIT_CFLAGS ?= -O2

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# test/bench/suite.sh: automl.train vs the peer baselines on every bundled
+# data set, one fixed 80/20 split each, side by side in one run.
+#   test/bench/suite.sh                  all data sets, 60 s budget each
+#   BENCH_BUDGET=20 test/bench/suite.sh iris spam   a quicker look
+. "$(dirname "$0")/lib.sh"
+bench_start suite
+export PGDATABASE=postgres
+psql -X -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS automl"
+/usr/bin/python3 test/bench/suite.py "$@"
