@@ -13,7 +13,8 @@ PURE_OBJS = src/core_common.o src/rng.o src/buf.o src/json.o src/dataset.o \
 # The SQL-facing layer.
 PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o \
 	src/model_cache.o src/privileges.o src/audit.o src/api_train.o src/api_predict.o \
-	src/api_admin.o src/api_transfer.o src/rowmap.o src/api_batch.o src/plan_support.o
+	src/api_admin.o src/api_transfer.o src/rowmap.o src/api_batch.o src/plan_support.o \
+	src/jobs.o
 
 # Tree families (src/tree*.c and friends) are listed here as they land.
 TREE_OBJS =
@@ -24,7 +25,7 @@ OTHER_FAMILY_OBJS =
 PURE_OBJS += $(TREE_OBJS) $(OTHER_FAMILY_OBJS)
 OBJS = $(PURE_OBJS) $(PG_OBJS)
 
-REGRESS = setup basics errors governance serving cancel
+REGRESS = setup basics errors governance serving jobs cancel
 REGRESS_OPTS = --inputdir=. --load-extension=automl
 
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \

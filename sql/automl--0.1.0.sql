@@ -46,6 +46,41 @@ CREATE TABLE automl.runs (
     options         jsonb NOT NULL DEFAULT '{}',
     started_by      name NOT NULL,
     started_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at     timestamptz,
+    rows_read       bigint,             -- source rows with a target
+    rows_used       bigint,             -- fewer when memory forced a sample
+    peak_memory_kb  bigint              -- largest tracked memory of the training
+);
+
+-- Background trainings (automl.train_async): arguments, state, progress.
+CREATE TABLE automl.job_table (
+    job_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name            text COLLATE "C" NOT NULL,
+    role            name NOT NULL,      -- runs with this role's rights
+    state           text NOT NULL DEFAULT 'queued'
+                    CHECK (state IN ('queued', 'running', 'finished', 'failed', 'cancelled')),
+    phase           text,               -- loading, preparing, searching, ensembling, ...
+    source          text NOT NULL,
+    target          text NOT NULL,
+    task            text NOT NULL,
+    metric          text,
+    time_budget     interval,
+    max_trials      integer,
+    algorithms      text[],
+    exclude         text[],
+    options         jsonb NOT NULL DEFAULT '{}',
+    run_id          bigint,
+    version         integer,            -- the model version it stored
+    trials_done     integer NOT NULL DEFAULT 0,
+    best_score      float8,
+    best_algorithm  text,
+    stop_requested  boolean NOT NULL DEFAULT false,   -- stop and keep the best so far
+    cancel_requested boolean NOT NULL DEFAULT false,
+    pid             integer,
+    backend_start   timestamptz,
+    error           text,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    started_at      timestamptz,
     finished_at     timestamptz
 );
 
@@ -165,6 +200,13 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION automl.can_see(text) IS
 'true when the current role owns the model or holds a right on it';
 
+CREATE FUNCTION automl.can_see_job(role name, name text) RETURNS boolean
+AS 'MODULE_PATHNAME', 'automl_can_see_job'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+ALTER TABLE automl.job_table ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON automl.job_table FOR SELECT USING (automl.can_see_job(role, name));
+
 DO $$
 DECLARE
     t text;
@@ -266,6 +308,46 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION automl.train(text, text, text, text, text, interval, integer, text[], text[], jsonb) IS
 'train models on a table, view or query, keep the best as a new version of "name"';
+
+-- The same training in a background worker; returns the job id at once.
+CREATE FUNCTION automl.train_async(
+    name        text,
+    source      text,
+    target      text,
+    task        text DEFAULT 'auto',
+    metric      text DEFAULT NULL,
+    time_budget interval DEFAULT '1 minute',
+    max_trials  integer DEFAULT NULL,
+    algorithms  text[] DEFAULT NULL,
+    exclude     text[] DEFAULT NULL,
+    options     jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'automl_train_async'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+-- Stop a job now (keep_best: end the search and store the best model so far).
+CREATE FUNCTION automl.cancel(job bigint, keep_best boolean DEFAULT false) RETURNS text
+AS 'MODULE_PATHNAME', 'automl_cancel'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+-- Wait for a job to end (or the timeout); returns its state.
+CREATE FUNCTION automl.wait(job bigint, timeout interval DEFAULT '1 hour') RETURNS text
+AS 'MODULE_PATHNAME', 'automl_wait'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION automl._jobs(
+    OUT job_id bigint, OUT name text, OUT role name, OUT state text, OUT phase text,
+    OUT trials_done integer, OUT best_score float8, OUT best_algorithm text,
+    OUT elapsed interval, OUT time_budget_left interval, OUT version integer,
+    OUT run_id bigint, OUT error text, OUT created_at timestamptz,
+    OUT started_at timestamptz, OUT finished_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'automl_jobs'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+-- Jobs the current role may see; a job whose worker died shows (and is
+-- recorded) as failed.
+CREATE VIEW automl.jobs AS SELECT * FROM automl._jobs();
 
 CREATE FUNCTION automl.retrain(name text, version integer DEFAULT NULL,
     OUT name text, OUT version integer, OUT based_on integer, OUT algorithm text,
@@ -417,6 +499,7 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 REVOKE ALL ON ALL TABLES IN SCHEMA automl FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA automl FROM PUBLIC;
 GRANT SELECT ON automl.model_names, automl.model_privileges, automl.runs, automl.models,
-    automl.trials, automl.deployments, automl.audit, automl.leaderboard, automl.deployed
-    TO PUBLIC;
-GRANT EXECUTE ON FUNCTION automl.can_see(text), automl.metric_greater_is_better(text) TO PUBLIC;
+    automl.trials, automl.deployments, automl.audit, automl.leaderboard, automl.deployed,
+    automl.job_table, automl.jobs TO PUBLIC;
+GRANT EXECUTE ON FUNCTION automl.can_see(text), automl.can_see_job(name, text),
+    automl.metric_greater_is_better(text) TO PUBLIC;

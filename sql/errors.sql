@@ -117,9 +117,19 @@ UPDATE automl.model_data SET data = '\x00'::bytea
  WHERE model_id = (SELECT model_id FROM automl.models WHERE name = 'm');
 SELECT automl.predict_label('m', t) FROM t_ok t LIMIT 1;
 
--- the memory limit is checked before data is loaded into memory
+-- over automl.memory_limit the search trains on a stratified sample that fits
 SET automl.memory_limit = '1MB';
 \set VERBOSITY terse
-SELECT automl.train('e', 'mlc_churn', 'churn');
+SELECT rows < 5000 AS sampled, rows >= 1000 AS enough FROM automl.train('e_sample', 'mlc_churn', 'churn', exclude => '{id}',
+                                                                        max_trials => 2);
+SELECT rows_read, rows_used < rows_read AS sampled, peak_memory_kb <= 1024 AS within_limit
+  FROM automl.runs WHERE name = 'e_sample';
+-- ... unless not even a small sample fits: 300 columns, 2.4 kB a row
+DO $$ BEGIN
+  EXECUTE 'CREATE TABLE t_wide AS SELECT ' ||
+          (SELECT string_agg(format('random() AS c%s', i), ', ') FROM generate_series(1, 300) i) ||
+          ', (i % 2)::text AS y FROM generate_series(1, 50) i';
+END $$;
 \set VERBOSITY default
+SELECT automl.train('e', 't_wide', 'y');
 RESET automl.memory_limit;

@@ -32,27 +32,10 @@
 #include "prep.h"
 #include "privileges.h"
 #include "search.h"
+#include "train.h"
 
 PG_FUNCTION_INFO_V1(automl_train);
 PG_FUNCTION_INFO_V1(automl_retrain);
-
-typedef struct TrainArgs
-{
-	char	   *name;
-	char	   *source;
-	char	   *target;
-	char	   *task;
-	char	   *metric_name;	/* NULL: the task's default */
-	Interval   *budget;			/* NULL: none */
-	double		budget_seconds;
-	int			max_trials;		/* 0: none */
-	char	  **algorithms;
-	int			n_algorithms;
-	char	  **exclude;
-	int			n_exclude;
-	char	   *options_json;
-	AmTrainOptions options;
-} TrainArgs;
 
 typedef struct TrialReporter
 {
@@ -60,6 +43,7 @@ typedef struct TrialReporter
 	int64		run_id;
 	CatalogWriter *writer;
 	AmMetric	metric;
+	const TrainHooks *hooks;
 } TrialReporter;
 
 static char **
@@ -92,8 +76,8 @@ required_text(FunctionCallInfo fcinfo, int arg, const char *what)
 	return text_to_cstring(PG_GETARG_TEXT_PP(arg));
 }
 
-static void
-parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
+void
+train_args_from_call(FunctionCallInfo fcinfo, TrainArgs *a)
 {
 	AmErr		err;
 
@@ -224,6 +208,8 @@ report_trial(void *arg, const AmTrial *t, const AmTrial *best)
 						 t->fit_seconds, t->predict_seconds, t->finished_at, status,
 						 t->status == AM_TRIAL_OK ? NULL : t->error, t->resumed);
 	catalog_end_write(r->writer);
+	if (r->hooks)
+		job_trial_done(r->hooks, t, best);
 
 	if (!automl_progress || t->resumed)
 		return;
@@ -236,6 +222,22 @@ report_trial(void *arg, const AmTrial *t, const AmTrial *best)
 		ereport(NOTICE,
 				(errmsg("trial %d: %s %s %s: %s", t->number, t->family->name, pj,
 						status, t->error)));
+}
+
+static void
+phase_begins(void *arg, const char *phase)
+{
+	TrialReporter *r = arg;
+
+	job_set_phase(r->hooks, phase);
+}
+
+static bool
+stop_requested(void *arg)
+{
+	TrialReporter *r = arg;
+
+	return r->hooks != NULL && job_stop_requested(r->hooks);
 }
 
 /* Warnings about the data before the search (leakage, imbalance, size). */
@@ -368,21 +370,6 @@ resumed_trials(const TrainArgs *args, const char *fingerprint, AmTrial **out)
 	return n;
 }
 
-/* What a training run produced, for the SQL result. */
-typedef struct TrainOutcome
-{
-	int32		version;
-	const char *task;
-	const char *algorithm;
-	const char *metric;
-	double		score;
-	int			trials;
-	int64		rows;
-	int			features;
-	double		seconds;
-	char		fingerprint[17];
-} TrainOutcome;
-
 static void
 check_train_right(const char *name)
 {
@@ -393,11 +380,13 @@ check_train_right(const char *name)
 }
 
 /*
- * Load, search, store: the body of train() and retrain().  SPI must be
- * connected; everything but *out is allocated in a context freed here.
+ * Load, search, store: the body of train(), retrain() and a background job.
+ * SPI must be connected; everything but *out is allocated in a context
+ * freed here.  In a job (hooks) each trial is committed as it finishes.
  */
-static void
-train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out)
+void
+train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out,
+		  const TrainHooks *hooks)
 {
 	MemoryContext train_cxt,
 				old;
@@ -439,6 +428,11 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	catalog_begin_write(&writer);
 	run_id = catalog_insert_run(&writer, &run);
 	catalog_end_write(&writer);
+	if (hooks)
+	{
+		job_record_run(hooks, run_id);
+		job_set_phase(hooks, "loading");
+	}
 
 	memset(&req, 0, sizeof(req));
 	req.source = args->source;
@@ -447,6 +441,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	req.n_exclude = args->n_exclude;
 	req.task = args->task;
 	req.max_categories = args->options.max_categories;
+	req.seed = args->options.seed;
 	automl_load(&req, &loaded);
 
 	metric = am_metric_default(loaded.data->task);
@@ -496,7 +491,13 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	reporter.run_id = run_id;
 	reporter.writer = &writer;
 	reporter.metric = metric;
+	reporter.hooks = hooks;
 	cfg.arg = &reporter;
+	if (hooks)
+	{
+		cfg.should_stop = stop_requested;
+		cfg.on_phase = phase_begins;
+	}
 	for (int i = 0; i < args->options.n_families; i++)
 	{
 		bool		used = false;
@@ -515,6 +516,8 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	if (res == NULL)
 		automl_raise(&err, NULL);
 
+	if (hooks)
+		job_set_phase(hooks, "storing");
 	am_w_init(&bytes);
 	am_model_serialize(res->model, &bytes);
 
@@ -560,7 +563,8 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	out->version = catalog_next_version(&writer, args->name);
 	row.version = out->version;
 	catalog_insert_model(&writer, &row);
-	catalog_finish_run(run_id, "finished", out->version, row.task, row.metric);
+	catalog_finish_run(run_id, "finished", out->version, row.task, row.metric, loaded.rows_read,
+					   loaded.data->n_rows, (int64) (automl_budget_peak() / 1024));
 	audit_record(&writer, action, args->name, out->version, 0, 0, NULL, details.data);
 	if (out->version == 1)
 	{
@@ -600,10 +604,10 @@ automl_train(PG_FUNCTION_ARGS)
 	HeapTuple	tuple;
 
 	PreventCommandIfReadOnly("automl.train()");
-	parse_args(fcinfo, &args);
+	train_args_from_call(fcinfo, &args);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	train_run(&args, "train", 0, &out);
+	train_run(&args, "train", 0, &out, NULL);
 
 	MemoryContextSwitchTo(caller_cxt);
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
@@ -645,13 +649,11 @@ recorded_args(const char *name, int32 version, TrainArgs *a)
 	HeapTuple	tup;
 	TupleDesc	td;
 	bool		isnull;
-	Datum		d;
-	AmErr		err;
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = Int32GetDatum(version);
 	if (SPI_execute_with_args("SELECT r.source, r.target, r.task, r.metric, r.time_budget, "
-							  "r.max_trials, r.algorithms, r.exclude, r.options::text, "
+							  "r.max_trials, r.algorithms, r.exclude, r.options, "
 							  "m.run_id IS NULL "
 							  "FROM automl.models m LEFT JOIN automl.runs r USING (run_id) "
 							  "WHERE m.name = $1 AND m.version = $2",
@@ -668,13 +670,42 @@ recorded_args(const char *name, int32 version, TrainArgs *a)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("version %d of model \"%s\" has no recorded training settings", version, name),
 				 errdetail("It was imported, or its run was removed.")));
+	train_args_from_row(tup, td, name, a);
+}
+
+static Datum
+column(HeapTuple tup, TupleDesc td, const char *name, bool *isnull)
+{
+	int			col = SPI_fnumber(td, name);
+
+	if (col <= 0)
+		elog(ERROR, "column \"%s\" is missing from the recorded training settings", name);
+	return SPI_getbinval(tup, td, col, isnull);
+}
+
+static char *
+text_column(HeapTuple tup, TupleDesc td, const char *name)
+{
+	bool		isnull;
+	Datum		d = column(tup, td, name, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+void
+train_args_from_row(HeapTuple tup, TupleDesc td, const char *name, TrainArgs *a)
+{
+	bool		isnull;
+	Datum		d;
+	AmErr		err;
+
 	memset(a, 0, sizeof(*a));
 	a->name = pstrdup(name);
-	a->source = SPI_getvalue(tup, td, 1);
-	a->target = SPI_getvalue(tup, td, 2);
-	a->task = SPI_getvalue(tup, td, 3);
-	a->metric_name = SPI_getvalue(tup, td, 4);
-	d = SPI_getbinval(tup, td, 5, &isnull);
+	a->source = text_column(tup, td, "source");
+	a->target = text_column(tup, td, "target");
+	a->task = text_column(tup, td, "task");
+	a->metric_name = text_column(tup, td, "metric");
+	d = column(tup, td, "time_budget", &isnull);
 	if (!isnull)
 	{
 		Interval   *iv = DatumGetIntervalP(d);
@@ -684,11 +715,12 @@ recorded_args(const char *name, int32 version, TrainArgs *a)
 			(double) iv->day * SECS_PER_DAY +
 			(double) iv->month * DAYS_PER_MONTH * SECS_PER_DAY;
 	}
-	d = SPI_getbinval(tup, td, 6, &isnull);
+	d = column(tup, td, "max_trials", &isnull);
 	a->max_trials = isnull ? 0 : DatumGetInt32(d);
-	a->algorithms = text_array_column(tup, td, 7, &a->n_algorithms);
-	a->exclude = text_array_column(tup, td, 8, &a->n_exclude);
-	a->options_json = SPI_getvalue(tup, td, 9);
+	a->algorithms = text_array_column(tup, td, SPI_fnumber(td, "algorithms"), &a->n_algorithms);
+	a->exclude = text_array_column(tup, td, SPI_fnumber(td, "exclude"), &a->n_exclude);
+	d = column(tup, td, "options", &isnull);
+	a->options_json = isnull ? "{}" : JsonbToCString(NULL, &DatumGetJsonbP(d)->root, -1);
 	am_err_clear(&err);
 	if (!am_options_parse(a->options_json, strlen(a->options_json), &a->options, &err))
 		automl_raise(&err, "recorded options are invalid");
@@ -725,7 +757,7 @@ automl_retrain(PG_FUNCTION_ARGS)
 	catalog_begin_write(&w);
 	recorded_args(name, based_on, &args);
 	catalog_end_write(&w);
-	train_run(&args, "retrain", based_on, &out);
+	train_run(&args, "retrain", based_on, &out, NULL);
 
 	/* same data (fingerprint) and same model (bytes) as the version retrained? */
 	catalog_begin_write(&w);

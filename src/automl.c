@@ -90,6 +90,7 @@ _PG_init(void)
 {
 	AutomlGucInit();
 	AuditInit();
+	JobsInit();
 	PrivilegesInit();
 	ModelCacheInit();
 	MarkGUCPrefixReserved("automl");

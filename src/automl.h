@@ -24,6 +24,7 @@ extern void _PG_init(void);
 /* One initialiser per module, called from _PG_init(). */
 extern void AutomlGucInit(void);
 extern void ModelCacheInit(void);
+extern void JobsInit(void);
 
 /* Raise an AmErr as an ERROR with a matching SQLSTATE. */
 extern void automl_raise(const AmErr *err, const char *context) pg_attribute_noreturn();
@@ -31,5 +32,7 @@ extern int	automl_errcode(AmErrKind kind);
 
 /* core_pg.c: the memory context whose size am_memory_reserve() checks. */
 extern void automl_set_budget_context(MemoryContext cxt);
+/* Largest size the budget context reached (bytes), as far as it was checked. */
+extern Size automl_budget_peak(void);
 
 #endif							/* AUTOML_AUTOML_H */

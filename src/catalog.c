@@ -394,11 +394,11 @@ catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
 
 void
 catalog_finish_run(int64 run_id, const char *status, int32 version, const char *task,
-				   const char *metric)
+				   const char *metric, int64 rows_read, int64 rows_used, int64 peak_memory_kb)
 {
-	Oid			types[5] = {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
-	Datum		values[5];
-	char		nulls[5] = "     ";
+	Oid			types[8] = {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID};
+	Datum		values[8];
+	char		nulls[8] = "        ";
 	bool		isnull;
 
 	values[0] = Int64GetDatum(run_id);
@@ -407,9 +407,13 @@ catalog_finish_run(int64 run_id, const char *status, int32 version, const char *
 	nulls[2] = version > 0 ? ' ' : 'n';
 	values[3] = text_or_null(task, &nulls[3]);
 	values[4] = text_or_null(metric, &nulls[4]);
+	values[5] = Int64GetDatum(rows_read);
+	values[6] = Int64GetDatum(rows_used);
+	values[7] = Int64GetDatum(peak_memory_kb);
 	catalog_exec("UPDATE automl.runs SET status = $2, version = $3, task = $4, metric = $5, "
-		 "finished_at = pg_catalog.clock_timestamp() WHERE run_id = $1",
-		 5, types, values, nulls, SPI_OK_UPDATE, &isnull);
+				 "rows_read = $6, rows_used = $7, peak_memory_kb = $8, "
+				 "finished_at = pg_catalog.clock_timestamp() WHERE run_id = $1",
+				 8, types, values, nulls, SPI_OK_UPDATE, &isnull);
 }
 
 static Datum

@@ -79,7 +79,8 @@ typedef struct CatalogRunArgs
 /* These need SPI connected and catalog_begin_write() in effect. */
 extern int64 catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *args);
 extern void catalog_finish_run(int64 run_id, const char *status, int32 version,
-							   const char *task, const char *metric);
+							   const char *task, const char *metric, int64 rows_read,
+							   int64 rows_used, int64 peak_memory_kb);
 extern void catalog_insert_trial(int64 run_id, int trial, const char *name,
 								 const char *algorithm, const char *params_json,
 								 const char *metric, double score, double score_std,

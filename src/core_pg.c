@@ -10,6 +10,7 @@
 #include "utils/memutils.h"
 
 static MemoryContext budget_context = NULL;
+static Size budget_peak = 0;	/* largest tracked size of the budget context */
 
 void *
 am_alloc(size_t size)
@@ -70,6 +71,15 @@ automl_set_budget_context(MemoryContext cxt)
 	cb->arg = cxt;
 	MemoryContextRegisterResetCallback(cxt, cb);
 	budget_context = cxt;
+	budget_peak = 0;
+}
+
+Size
+automl_budget_peak(void)
+{
+	if (budget_context != NULL)
+		budget_peak = Max(budget_peak, MemoryContextMemAllocated(budget_context, true));
+	return budget_peak;
 }
 
 void
@@ -81,6 +91,7 @@ am_memory_reserve(size_t bytes, const char *what)
 	if (budget_context == NULL)
 		return;
 	used = MemoryContextMemAllocated(budget_context, true);
+	budget_peak = Max(budget_peak, used + bytes);
 	if (bytes > limit || used > limit - bytes)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -15,6 +15,8 @@ typedef struct AmLoadRequest
 	int			n_exclude;
 	const char *task;			/* auto, classification, binary, multiclass, regression */
 	int			max_categories;
+	int64		max_rows;		/* sample down to this (0: what fits the memory limit) */
+	uint64		seed;			/* of the sample */
 } AmLoadRequest;
 
 typedef struct AmLoadResult
@@ -23,6 +25,7 @@ typedef struct AmLoadResult
 	AmSchema   *schema;
 	char	   *sql;			/* the query that was run */
 	int64		rows_skipped;	/* NULL target */
+	int64		rows_read;		/* with a target; more than the data's rows when sampled */
 } AmLoadResult;
 
 /* SQL that reads the source: the query itself, or SELECT * FROM the relation. */

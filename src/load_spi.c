@@ -27,6 +27,7 @@
 
 #include "convert.h"
 #include "load.h"
+#include "rng.h"
 
 #define FETCH_ROWS 10000
 #define MAX_CLASSES 1000
@@ -61,10 +62,25 @@ typedef struct Loader
 	ColState   *cols;
 	int			n_parts_total;
 	ColState	target;
-	int64		rows;
-	int64		cap;
+	int64		rows;			/* rows held */
+	int64		cap;			/* rows allocated */
 	int64		skipped;
+	/* sampling when the source does not fit automl.memory_limit */
+	int64		max_rows;		/* rows that fit */
+	int64		read;			/* rows with a target read (this pass) */
+	bool		sampling;
+	AmRng		rng;
+	int			n_strata;		/* one for a numeric target, one per class else */
+	AmStrMap   *strata;			/* class text -> stratum */
+	int64	   *quota;
+	int64	   *seen;
+	int64	   *kept;
+	int64	  **slots;			/* per stratum: the row positions it holds */
 } Loader;
+
+#define LOAD_SHARE 0.25			/* of automl.memory_limit, for the rows */
+#define MIN_SAMPLE_ROWS 200
+#define MIN_STRATUM_ROWS 5
 
 static bool
 starts_with_keyword(const char *s, const char *kw)
@@ -388,7 +404,105 @@ read_value(Loader *ld, ColState *c, Datum d, bool isnull, int64 row)
 	}
 }
 
+/* Read one row into position pos (a new row, or a reservoir slot). */
 static void
+store_row(Loader *ld, HeapTuple tup, TupleDesc td, Datum target, int64 pos)
+{
+	read_value(ld, &ld->target, target, false, pos);
+	for (int c = 0; c < ld->n_cols; c++)
+	{
+		ColState   *col = &ld->cols[c];
+		bool		isnull;
+		Datum		d = SPI_getbinval(tup, td, col->attno, &isnull);
+
+		read_value(ld, col, d, isnull, pos);
+	}
+}
+
+/* The stratum of a row: its class, or the only one for a numeric target. */
+static int
+stratum_of(Loader *ld, Datum target)
+{
+	uint32		len;
+	const char *txt;
+	int			k;
+
+	if (ld->strata == NULL)
+		return 0;
+	txt = automl_read_text(&ld->target.reader, target, &len);
+	k = am_strmap_get(ld->strata, txt, len);
+	if (k < 0)
+	{
+		/* a class the count did not see (the data changed): a small quota */
+		MemoryContext old = MemoryContextSwitchTo(ld->keep_cxt);
+
+		k = ld->n_strata++;
+		am_strmap_put(ld->strata, txt, len, k);
+		ld->quota = repalloc(ld->quota, sizeof(int64) * ld->n_strata);
+		ld->seen = repalloc(ld->seen, sizeof(int64) * ld->n_strata);
+		ld->kept = repalloc(ld->kept, sizeof(int64) * ld->n_strata);
+		ld->slots = repalloc(ld->slots, sizeof(int64 *) * ld->n_strata);
+		ld->quota[k] = MIN_STRATUM_ROWS;
+		ld->seen[k] = ld->kept[k] = 0;
+		ld->slots[k] = palloc(sizeof(int64) * MIN_STRATUM_ROWS);
+		MemoryContextSwitchTo(old);
+	}
+	return k;
+}
+
+/* Reservoir sampling (Vitter's algorithm R) within the row's stratum. */
+static void
+sample_row(Loader *ld, HeapTuple tup, TupleDesc td, Datum target)
+{
+	int			k = stratum_of(ld, target);
+	int64		pos;
+
+	ld->seen[k]++;
+	if (ld->kept[k] < ld->quota[k])
+	{
+		if (ld->rows >= ld->cap)
+			grow_rows(ld);
+		pos = ld->rows++;
+		ld->slots[k][ld->kept[k]++] = pos;
+	}
+	else
+	{
+		uint64		j = am_rng_below(&ld->rng, (uint64) ld->seen[k]);
+
+		if (j >= (uint64) ld->quota[k])
+			return;
+		pos = ld->slots[k][j];
+	}
+	store_row(ld, tup, td, target, pos);
+}
+
+typedef enum FetchResult
+{
+	FETCH_DONE,
+	FETCH_OVERFLOW				/* more rows than fit: sample a class target */
+} FetchResult;
+
+/* Start sampling a numeric target in place: the rows so far are the reservoir. */
+static void
+start_uniform_sample(Loader *ld)
+{
+	MemoryContext old = MemoryContextSwitchTo(ld->keep_cxt);
+
+	ld->sampling = true;
+	ld->n_strata = 1;
+	ld->quota = palloc(sizeof(int64));
+	ld->seen = palloc(sizeof(int64));
+	ld->kept = palloc(sizeof(int64));
+	ld->slots = palloc(sizeof(int64 *));
+	ld->quota[0] = ld->max_rows;
+	ld->seen[0] = ld->kept[0] = ld->rows;
+	ld->slots[0] = palloc(sizeof(int64) * ld->max_rows);
+	for (int64 i = 0; i < ld->rows; i++)
+		ld->slots[0][i] = i;
+	MemoryContextSwitchTo(old);
+}
+
+static FetchResult
 fetch_all(Loader *ld, Portal portal)
 {
 	for (;;)
@@ -415,22 +529,107 @@ fetch_all(Loader *ld, Portal portal)
 				ld->skipped++;
 				continue;
 			}
+			ld->read++;
+			if (ld->sampling)
+			{
+				sample_row(ld, tup, tt->tupdesc, d);
+				continue;
+			}
+			if (ld->rows >= ld->max_rows)
+			{
+				if (ld->target.kind == AM_SRC_CATEGORICAL)
+				{
+					MemoryContextSwitchTo(old);
+					SPI_freetuptable(tt);
+					return FETCH_OVERFLOW;
+				}
+				start_uniform_sample(ld);
+				sample_row(ld, tup, tt->tupdesc, d);
+				continue;
+			}
 			if (ld->rows >= ld->cap)
 				grow_rows(ld);
-			read_value(ld, &ld->target, d, false, ld->rows);
-			for (int c = 0; c < ld->n_cols; c++)
-			{
-				ColState   *col = &ld->cols[c];
-
-				d = SPI_getbinval(tup, tt->tupdesc, col->attno, &isnull);
-				read_value(ld, col, d, isnull, ld->rows);
-			}
+			store_row(ld, tup, tt->tupdesc, d, ld->rows);
 			ld->rows++;
 		}
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(ld->row_cxt);
 		SPI_freetuptable(tt);
 	}
+	return FETCH_DONE;
+}
+
+/*
+ * Quotas of a stratified sample of a class target: each class its share of
+ * max_rows, and at least a few rows (or all it has).
+ */
+static void
+plan_stratified_sample(Loader *ld, const char *sql)
+{
+	char	   *count_sql = psprintf("SELECT %s::text, count(*) FROM (%s) s WHERE %s IS NOT NULL "
+									 "GROUP BY 1", quote_identifier(ld->target.name), sql,
+									 quote_identifier(ld->target.name));
+	int64		total = 0;
+	MemoryContext old;
+
+	CHECK_FOR_INTERRUPTS();
+	if (SPI_execute(count_sql, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not count the classes of the source");
+	old = MemoryContextSwitchTo(ld->keep_cxt);
+	ld->n_strata = (int) SPI_processed;
+	ld->strata = am_strmap_create(ld->n_strata);
+	ld->quota = palloc0(sizeof(int64) * Max(ld->n_strata, 1));
+	ld->seen = palloc0(sizeof(int64) * Max(ld->n_strata, 1));
+	ld->kept = palloc0(sizeof(int64) * Max(ld->n_strata, 1));
+	ld->slots = palloc0(sizeof(int64 *) * Max(ld->n_strata, 1));
+	for (int k = 0; k < ld->n_strata; k++)
+	{
+		bool		isnull;
+
+		total += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	for (int k = 0; k < ld->n_strata; k++)
+	{
+		bool		isnull;
+		char	   *label = SPI_getvalue(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1);
+		int64		count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc,
+														2, &isnull));
+		int64		share = (int64) ((double) count * ld->max_rows / Max(total, 1));
+
+		am_strmap_put(ld->strata, label, strlen(label), k);
+		ld->quota[k] = Max(share, Min(count, MIN_STRATUM_ROWS));
+		ld->slots[k] = palloc(sizeof(int64) * Max(ld->quota[k], 1));
+	}
+	MemoryContextSwitchTo(old);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Forget the rows of a pass that is started again (keep the arrays). */
+static void
+reset_rows(Loader *ld)
+{
+	ld->rows = 0;
+	ld->read = 0;
+	ld->skipped = 0;
+}
+
+/* Rows of this source that fit the share of automl.memory_limit for data. */
+static int64
+rows_that_fit(const Loader *ld)
+{
+	size_t		per_row = sizeof(double) * (ld->n_parts_total + 1);
+	double		bytes = (double) automl_memory_limit_kb * 1024.0 * LOAD_SHARE;
+	int64		rows = (int64) (bytes / per_row);
+
+	if (rows < MIN_SAMPLE_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("automl.memory_limit of %d kB cannot hold even %d rows of this source",
+						automl_memory_limit_kb, MIN_SAMPLE_ROWS),
+				 errdetail("Each row needs %zu bytes; a quarter of the limit is for the rows.",
+						   per_row),
+				 errhint("Raise automl.memory_limit, or train on fewer columns.")));
+	return Min(rows, INT_MAX - 1);
 }
 
 /* True when a part has no NULLs and a single value. */
@@ -471,6 +670,34 @@ numeric_id_like(const double *v, int64 n)
 		result = false;
 	pfree(s);
 	return result;
+}
+
+/* Null and level counts of the rows kept (a sample replaced some rows). */
+static void
+recount(Loader *ld)
+{
+	for (int c = 0; c < ld->n_cols; c++)
+	{
+		ColState   *col = &ld->cols[c];
+		const double *v = col->vals[0];
+
+		col->n_null = 0;
+		if (col->kind == AM_SRC_CATEGORICAL)
+			memset(col->counts, 0, sizeof(int64) * col->levels_cap);
+		for (int64 i = 0; i < ld->rows; i++)
+		{
+			if (isnan(v[i]))
+				col->n_null++;
+			else if (col->kind == AM_SRC_CATEGORICAL)
+				col->counts[(int) v[i]]++;
+		}
+	}
+	if (ld->target.kind == AM_SRC_CATEGORICAL)
+	{
+		memset(ld->target.counts, 0, sizeof(int64) * ld->target.levels_cap);
+		for (int64 i = 0; i < ld->rows; i++)
+			ld->target.counts[(int) ld->target.vals[0][i]]++;
+	}
 }
 
 static void
@@ -813,9 +1040,29 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 			 SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	plan_columns(&ld, portal->tupDesc);
-	fetch_all(&ld, portal);
+	ld.max_rows = req->max_rows > 0 ? Min(req->max_rows, rows_that_fit(&ld)) : rows_that_fit(&ld);
+	am_rng_seed(&ld.rng, req->seed ^ UINT64_C(0x5A3F1E));
+	if (fetch_all(&ld, portal) == FETCH_OVERFLOW)
+	{
+		/* a class target: count the classes, then read again, stratified */
+		SPI_cursor_close(portal);
+		plan_stratified_sample(&ld, res->sql);
+		reset_rows(&ld);
+		ld.sampling = true;
+		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+		(void) fetch_all(&ld, portal);
+	}
 	SPI_cursor_close(portal);
 	MemoryContextDelete(ld.row_cxt);
+	res->rows_read = ld.read;
+	if (ld.sampling)
+		ereport(NOTICE,
+				(errmsg("the source has %lld rows; training uses a %s sample of %lld that fits automl.memory_limit",
+						(long long) ld.read,
+						ld.target.kind == AM_SRC_CATEGORICAL ? "stratified" : "random",
+						(long long) ld.rows),
+				 errhint("Raise automl.memory_limit (now %d kB) to train on more rows.",
+						 automl_memory_limit_kb)));
 
 	if (ld.rows == 0)
 		ereport(ERROR,
@@ -827,6 +1074,7 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 		ereport(NOTICE,
 				(errmsg("%lld rows with a NULL target \"%s\" were skipped",
 						(long long) ld.skipped, req->target)));
+	recount(&ld);
 	choose_columns(&ld);
 	finish_target(&ld, s);
 	build_schema(&ld, s, d);

@@ -255,7 +255,9 @@ typedef struct Search
 static bool
 over_budget(const Search *s)
 {
-	return s->cfg->time_budget > 0 && am_now() - s->started >= s->cfg->time_budget;
+	if (s->cfg->time_budget > 0 && am_now() - s->started >= s->cfg->time_budget)
+		return true;
+	return s->cfg->should_stop != NULL && s->cfg->should_stop(s->cfg->arg);
 }
 
 static bool
@@ -883,6 +885,8 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	max_new = cfg->max_trials > 0 ? cfg->max_trials : 100000;
 	s.cap = cfg->n_history + (max_new < 100000 ? max_new : 100000);
 	res->trials = AM_NEW0(AmTrial, s.cap > 0 ? s.cap : 1);
+	if (cfg->on_phase)
+		cfg->on_phase(cfg->arg, "preparing");
 	build_prepared(&s, err, &ok);
 	if (!ok)
 		return NULL;
@@ -898,6 +902,8 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	am_memory_reserve((size_t) s.val.n_valid * s.outs * sizeof(double) * 2, "validation predictions");
 	s.scratch_pred = AM_NEW0(double, (size_t) s.val.n_valid * s.outs);
 	take_history(&s);
+	if (cfg->on_phase)
+		cfg->on_phase(cfg->arg, "searching");
 
 	/* starting configurations, cheapest family first */
 	for (int i = 0; i < s.n_fam && trial_slots_left(&s); i++)
@@ -950,7 +956,11 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 		if (s.stored[i].trial == res->best)
 			memcpy(res->valid_pred, s.stored[i].pred,
 				   sizeof(double) * (size_t) s.val.n_valid * s.outs);
+	if (cfg->on_phase)
+		cfg->on_phase(cfg->arg, "ensembling");
 	choose_ensemble(&s);
+	if (cfg->on_phase)
+		cfg->on_phase(cfg->arg, "refitting");
 	if (!refit(&s, err))
 		return NULL;
 	res->seconds = am_now() - s.started;

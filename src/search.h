@@ -60,6 +60,10 @@ typedef struct AmSearchConfig
 	const AmTrial *history;		/* finished trials of a resumed run */
 	int			n_history;
 	void		(*on_trial) (void *arg, const AmTrial *trial, const AmTrial *best);
+	/* Optional: true when the search should end now and keep the best so far. */
+	bool		(*should_stop) (void *arg);
+	/* Optional: told when a phase begins ("preparing", "ensembling", "refitting"). */
+	void		(*on_phase) (void *arg, const char *phase);
 	void	   *arg;
 } AmSearchConfig;
 
