@@ -120,7 +120,7 @@ SELECT automl.predict_label('m', t) FROM t_ok t LIMIT 1;
 -- over automl.memory_limit the search trains on a stratified sample that fits
 SET automl.memory_limit = '1MB';
 \set VERBOSITY terse
-SELECT rows < 5000 AS sampled, rows >= 1000 AS enough FROM automl.train('e_sample', 'mlc_churn', 'churn', exclude => '{id}',
+SELECT rows < 5000 AS sampled, rows >= 500 AS enough FROM automl.train('e_sample', 'mlc_churn', 'churn', exclude => '{id}',
                                                                         max_trials => 2);
 SELECT rows_read, rows_used < rows_read AS sampled, peak_memory_kb <= 1024 AS within_limit
   FROM automl.runs WHERE name = 'e_sample';

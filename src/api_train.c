@@ -473,6 +473,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 		AmTrial    *history;
 
 		cfg.n_history = resumed_trials(args, out->fingerprint, &history);
+		MemoryContextSwitchTo(train_cxt);
 		cfg.history = history;
 		if (cfg.n_history == 0)
 			ereport(NOTICE,

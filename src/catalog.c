@@ -305,6 +305,7 @@ void
 catalog_begin_write(CatalogWriter *w)
 {
 	lookup_oids();
+	w->save_cxt = CurrentMemoryContext;
 	GetUserIdAndSecContext(&w->save_userid, &w->save_sec_context);
 	w->caller = GetUserNameFromId(w->save_userid, false);
 	SetUserIdAndSecContext(extension_owner(),
@@ -320,15 +321,18 @@ catalog_end_write(CatalogWriter *w)
 {
 	AtEOXact_GUC(true, w->save_nestlevel);
 	SetUserIdAndSecContext(w->save_userid, w->save_sec_context);
+	MemoryContextSwitchTo(w->save_cxt);
 }
 
 Datum
 catalog_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
 			 int expected, bool *isnull)
 {
+	MemoryContext old = CurrentMemoryContext;
 	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 	Datum		result = (Datum) 0;
 
+	MemoryContextSwitchTo(old);
 	if (rc != expected)
 		elog(ERROR, "automl catalog statement failed (%s): %s",
 			 SPI_result_code_string(rc), sql);

@@ -46,6 +46,7 @@ typedef struct CatalogWriter
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
+	MemoryContext save_cxt;		/* SPI calls switch contexts: restored at the end */
 	char	   *caller;			/* name of the role the writes are for */
 } CatalogWriter;
 
@@ -54,7 +55,8 @@ extern void catalog_end_write(CatalogWriter *w);
 
 /*
  * Run a statement through SPI; returns column 1 of the first row (isnull set)
- * and errors unless SPI returns "expected".
+ * and errors unless SPI returns "expected".  Leaves CurrentMemoryContext as
+ * it found it (SPI calls otherwise end in the SPI procedure context).
  */
 extern Datum catalog_exec(const char *sql, int nargs, Oid *types, Datum *values,
 						  const char *nulls, int expected, bool *isnull);

@@ -36,6 +36,8 @@ extern int	am_max_threads(void);
  * take the training over automl.memory_limit.  "what" names the structure.
  */
 extern void am_memory_reserve(size_t bytes, const char *what);
+/* Bytes left under the limit (SIZE_MAX when there is none). */
+extern size_t am_memory_available(void);
 
 /* Allocation of n elements of a given size, checking the multiplication. */
 extern void *am_alloc_array(size_t n, size_t elem_size);

@@ -101,6 +101,18 @@ am_memory_reserve(size_t bytes, const char *what)
 				 errhint("Train on fewer rows or columns, or raise automl.memory_limit.")));
 }
 
+size_t
+am_memory_available(void)
+{
+	Size		used;
+	Size		limit = (Size) automl_memory_limit_kb * 1024;
+
+	if (budget_context == NULL)
+		return SIZE_MAX;
+	used = MemoryContextMemAllocated(budget_context, true);
+	return used >= limit ? 0 : limit - used;
+}
+
 typedef struct Scope
 {
 	MemoryContext old;

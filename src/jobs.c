@@ -462,6 +462,7 @@ job_stop_requested(const TrainHooks *h)
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(h->job_id)};
 	TimestampTz now = GetCurrentTimestamp();
+	MemoryContext old = CurrentMemoryContext;
 
 	if (stop || !TimestampDifferenceExceeds(last_check, now, STOP_CHECK_INTERVAL_MS))
 		return stop;
@@ -475,6 +476,8 @@ job_stop_requested(const TrainHooks *h)
 		stop = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 										  &isnull));
 	}
+	/* called in the middle of the search: keep its memory context */
+	MemoryContextSwitchTo(old);
 	return stop;
 }
 

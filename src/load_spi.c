@@ -78,7 +78,8 @@ typedef struct Loader
 	int64	  **slots;			/* per stratum: the row positions it holds */
 } Loader;
 
-#define LOAD_SHARE 0.25			/* of automl.memory_limit, for the rows */
+#define SEARCH_SHARE 0.6		/* of automl.memory_limit, for per-row data */
+#define PER_ROW_OVERHEAD 96		/* indexes, validation predictions, targets */
 #define MIN_SAMPLE_ROWS 200
 #define MIN_STRATUM_ROWS 5
 
@@ -539,7 +540,7 @@ fetch_all(Loader *ld, Portal portal)
 			{
 				if (ld->target.kind == AM_SRC_CATEGORICAL)
 				{
-					MemoryContextSwitchTo(old);
+					MemoryContextSwitchTo(ld->keep_cxt);
 					SPI_freetuptable(tt);
 					return FETCH_OVERFLOW;
 				}
@@ -556,6 +557,7 @@ fetch_all(Loader *ld, Portal portal)
 		MemoryContextReset(ld->row_cxt);
 		SPI_freetuptable(tt);
 	}
+	MemoryContextSwitchTo(ld->keep_cxt);
 	return FETCH_DONE;
 }
 
@@ -570,12 +572,11 @@ plan_stratified_sample(Loader *ld, const char *sql)
 									 "GROUP BY 1", quote_identifier(ld->target.name), sql,
 									 quote_identifier(ld->target.name));
 	int64		total = 0;
-	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
 	if (SPI_execute(count_sql, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not count the classes of the source");
-	old = MemoryContextSwitchTo(ld->keep_cxt);
+	MemoryContextSwitchTo(ld->keep_cxt);
 	ld->n_strata = (int) SPI_processed;
 	ld->strata = am_strmap_create(ld->n_strata);
 	ld->quota = palloc0(sizeof(int64) * Max(ld->n_strata, 1));
@@ -600,7 +601,6 @@ plan_stratified_sample(Loader *ld, const char *sql)
 		ld->quota[k] = Max(share, Min(count, MIN_STRATUM_ROWS));
 		ld->slots[k] = palloc(sizeof(int64) * Max(ld->quota[k], 1));
 	}
-	MemoryContextSwitchTo(old);
 	SPI_freetuptable(SPI_tuptable);
 }
 
@@ -613,20 +613,31 @@ reset_rows(Loader *ld)
 	ld->skipped = 0;
 }
 
-/* Rows of this source that fit the share of automl.memory_limit for data. */
+/*
+ * Rows of this source that fit automl.memory_limit: per row, the raw values,
+ * the encoded matrix a trial builds (numbers with a missing indicator, about
+ * 16 one-hot columns per categorical), the validation predictions and
+ * indexes; SEARCH_SHARE of the limit for these, the rest for everything else.
+ */
 static int64
 rows_that_fit(const Loader *ld)
 {
-	size_t		per_row = sizeof(double) * (ld->n_parts_total + 1);
-	double		bytes = (double) automl_memory_limit_kb * 1024.0 * LOAD_SHARE;
-	int64		rows = (int64) (bytes / per_row);
+	size_t		raw = sizeof(double) * (ld->n_parts_total + 1);
+	size_t		encoded = 0;
+	size_t		per_row;
+	double		bytes = (double) automl_memory_limit_kb * 1024.0 * SEARCH_SHARE;
+	int64		rows;
 
+	for (int c = 0; c < ld->n_cols; c++)
+		encoded += sizeof(double) * (ld->cols[c].kind == AM_SRC_CATEGORICAL ? 16 : 2 * ld->cols[c].n_parts);
+	per_row = raw + encoded + PER_ROW_OVERHEAD;
+	rows = (int64) (bytes / per_row);
 	if (rows < MIN_SAMPLE_ROWS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("automl.memory_limit of %d kB cannot hold even %d rows of this source",
 						automl_memory_limit_kb, MIN_SAMPLE_ROWS),
-				 errdetail("Each row needs %zu bytes; a quarter of the limit is for the rows.",
+				 errdetail("Each row needs about %zu bytes for its values and their encoding.",
 						   per_row),
 				 errhint("Raise automl.memory_limit, or train on fewer columns.")));
 	return Min(rows, INT_MAX - 1);
@@ -1039,6 +1050,8 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 		elog(ERROR, "SPI_prepare failed for source query: %s",
 			 SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	/* SPI calls end in the SPI procedure context: the data belongs to ours */
+	MemoryContextSwitchTo(ld.keep_cxt);
 	plan_columns(&ld, portal->tupDesc);
 	ld.max_rows = req->max_rows > 0 ? Min(req->max_rows, rows_that_fit(&ld)) : rows_that_fit(&ld);
 	am_rng_seed(&ld.rng, req->seed ^ UINT64_C(0x5A3F1E));
@@ -1053,6 +1066,7 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 		(void) fetch_all(&ld, portal);
 	}
 	SPI_cursor_close(portal);
+	MemoryContextSwitchTo(ld.keep_cxt);
 	MemoryContextDelete(ld.row_cxt);
 	res->rows_read = ld.read;
 	if (ld.sampling)

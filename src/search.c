@@ -31,7 +31,8 @@
 #include "rng.h"
 
 #define MAX_STORED_PREDICTIONS 16
-#define MAX_REMEMBERED_CONFIGS 512
+#define MAX_REMEMBERED_CONFIGS 256
+#define STORE_SHARE 0.3			/* of the free memory, for stored predictions */
 #define INITIAL_STEP 0.25
 #define MIN_STEP (1.0 / 64)
 #define EXPLORE_EVERY 5
@@ -243,7 +244,9 @@ typedef struct Search
 	void	   *prepared[AM_MAX_FAMILIES];
 	FamilyState fam[AM_MAX_FAMILIES];
 	int			n_fam;
-	int			cap;			/* trial slots */
+	int			cap;			/* most trials the run may hold */
+	int			allocated;		/* trial slots allocated */
+	int			max_stored;		/* predictions kept for the ensemble */
 	int			new_trials;
 	AmRng		rng;
 	int			n_stored;
@@ -284,8 +287,29 @@ remembered(const FamilyState *fs, const AmParams *p)
 static void
 remember(FamilyState *fs, const AmParams *p)
 {
-	if (fs->n_tried < MAX_REMEMBERED_CONFIGS)
-		fs->tried[fs->n_tried++] = *p;
+	if (fs->n_tried >= MAX_REMEMBERED_CONFIGS)
+		return;
+	if (fs->n_tried % 16 == 0)
+		fs->tried = am_realloc(fs->tried, sizeof(AmParams) * (fs->n_tried + 16));
+	fs->tried[fs->n_tried++] = *p;
+}
+
+/* A slot for the next trial, growing the array as trials come. */
+static AmTrial *
+next_trial_slot(Search *s)
+{
+	int			index = s->res->n_trials;
+
+	if (index >= s->allocated)
+	{
+		int			more = s->allocated == 0 ? 64 : s->allocated;
+
+		am_memory_reserve(sizeof(AmTrial) * (size_t) more, "trial history");
+		s->res->trials = am_realloc(s->res->trials, sizeof(AmTrial) * (size_t) (s->allocated + more));
+		memset(s->res->trials + s->allocated, 0, sizeof(AmTrial) * (size_t) more);
+		s->allocated += more;
+	}
+	return &s->res->trials[index];
 }
 
 /* Keep the validation predictions of the best trials for the ensemble. */
@@ -296,7 +320,9 @@ store_prediction(Search *s, int trial_index, double score)
 	int			slot = -1;
 	size_t		size = (size_t) s->val.n_valid * s->outs;
 
-	if (s->n_stored < MAX_STORED_PREDICTIONS)
+	if (s->max_stored == 0)
+		return;
+	if (s->n_stored < s->max_stored)
 	{
 		am_memory_reserve(size * sizeof(double), "validation predictions");
 		slot = s->n_stored++;
@@ -479,7 +505,7 @@ static void
 evaluate(Search *s, FamilyState *fs, const AmParams *p, const double *u)
 {
 	int			index = s->res->n_trials;
-	AmTrial    *t = &s->res->trials[index];
+	AmTrial    *t = next_trial_slot(s);
 
 	memset(t, 0, sizeof(*t));
 	t->number = index + 1;
@@ -630,7 +656,7 @@ init_families(Search *s)
 		fs->index = i;
 		am_space_init(&fs->space, fs->family, am_options_family(cfg->options, fs->family));
 		fs->step = INITIAL_STEP;
-		fs->tried = AM_NEW(AmParams, MAX_REMEMBERED_CONFIGS);
+		fs->tried = NULL;
 	}
 	/* cheapest first; a stable insertion sort keeps registry order on ties */
 	for (int i = 1; i < s->n_fam; i++)
@@ -668,7 +694,7 @@ take_history(Search *s)
 
 		if (fs == NULL)
 			continue;
-		s->res->trials[index] = *old;
+		*next_trial_slot(s) = *old;
 		s->res->trials[index].number = index + 1;
 		s->res->trials[index].resumed = true;
 		remember(fs, &old->params);
@@ -821,7 +847,7 @@ fit_without_validation(Search *s, AmErr *err)
 {
 	const AmSearchConfig *cfg = s->cfg;
 	AmSearchResult *res = s->res;
-	AmTrial    *t = &res->trials[0];
+	AmTrial    *t = next_trial_slot(s);
 	FamilyState *fs = &s->fam[0];
 	double		u[AM_MAX_PARAMS];
 	double		t0 = am_now();
@@ -884,7 +910,6 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	}
 	max_new = cfg->max_trials > 0 ? cfg->max_trials : 100000;
 	s.cap = cfg->n_history + (max_new < 100000 ? max_new : 100000);
-	res->trials = AM_NEW0(AmTrial, s.cap > 0 ? s.cap : 1);
 	if (cfg->on_phase)
 		cfg->on_phase(cfg->arg, "preparing");
 	build_prepared(&s, err, &ok);
@@ -901,6 +926,13 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	s.valid_y = gather(d->y, s.val.valid_rows, s.val.n_valid);
 	am_memory_reserve((size_t) s.val.n_valid * s.outs * sizeof(double) * 2, "validation predictions");
 	s.scratch_pred = AM_NEW0(double, (size_t) s.val.n_valid * s.outs);
+	/* keep as many predictions for the ensemble as a share of the free memory allows */
+	{
+		double		one = (double) s.val.n_valid * s.outs * sizeof(double);
+		double		fit = STORE_SHARE * (double) am_memory_available() / (one > 0 ? one : 1);
+
+		s.max_stored = fit >= MAX_STORED_PREDICTIONS ? MAX_STORED_PREDICTIONS : (int) fit;
+	}
 	take_history(&s);
 	if (cfg->on_phase)
 		cfg->on_phase(cfg->arg, "searching");

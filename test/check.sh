@@ -29,5 +29,6 @@ cluster_stop
 
 echo "== multi-session tests"
 test/concurrency.sh
+test/jobs.sh
 test/replica.sh
 echo "all tests passed"

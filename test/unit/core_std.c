@@ -4,6 +4,7 @@
  *	  benchmarks, fuzzers): the C library allocator, no interrupts, no
  *	  scopes, no memory budget.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -75,6 +76,12 @@ am_memory_reserve(size_t bytes, const char *what)
 		fprintf(stderr, "memory budget exceeded by %s (%zu bytes)\n", what, bytes);
 		abort();
 	}
+}
+
+size_t
+am_memory_available(void)
+{
+	return am_test_memory_limit ? am_test_memory_limit : SIZE_MAX;
 }
 
 void *
