@@ -49,7 +49,8 @@ CREATE TABLE automl.runs (
     finished_at     timestamptz,
     rows_read       bigint,             -- source rows with a target
     rows_used       bigint,             -- fewer when memory forced a sample
-    peak_memory_kb  bigint              -- largest tracked memory of the training
+    peak_memory_kb  bigint,             -- largest tracked memory of the training
+    warnings        text[]              -- notices and warnings raised while training
 );
 
 -- Background trainings (automl.train_async): arguments, state, progress.
@@ -113,6 +114,9 @@ CREATE TABLE automl.models (
     train_seconds   float8 NOT NULL,
     model_bytes     integer NOT NULL,
     lineage         jsonb NOT NULL DEFAULT '{}',   -- where an imported model came from
+    diagnostics     jsonb NOT NULL DEFAULT '{}',   -- validation curves, confusion, calibration
+    profile         jsonb NOT NULL DEFAULT '[]',   -- the training data, column by column
+    drift_reference jsonb NOT NULL DEFAULT '{}',   -- feature and prediction distributions
     created_by      name NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     approved_by     name,
@@ -490,6 +494,44 @@ CREATE FUNCTION automl.feature_importance(name text,
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'automl_feature_importance'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- ---------------------------------------------------------------------------
+-- Looking at data and models: drift, fairness, profile (api_insight.c)
+-- ---------------------------------------------------------------------------
+
+-- Compare a source with the distributions recorded at training: PSI and a
+-- two-sample KS statistic per feature, the prediction distribution, and a
+-- summary row.  ks_threshold defaults to the 1% critical value (at least 0.1).
+CREATE FUNCTION automl.drift(name text, source text,
+    psi_threshold float8 DEFAULT 0.2, ks_threshold float8 DEFAULT NULL,
+    version integer DEFAULT NULL)
+RETURNS TABLE (feature text, kind text, psi float8, ks float8,
+               missing_reference float8, missing_current float8, drifted boolean)
+AS 'MODULE_PATHNAME', 'automl_drift'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 20;
+
+-- Per-group rates and errors of a model on a labelled source, with each
+-- group's ratio to the best-off group (for error and false positive rates:
+-- to the lowest).
+CREATE FUNCTION automl.fairness(name text, source text, group_column text,
+    positive_class text DEFAULT NULL, version integer DEFAULT NULL)
+RETURNS TABLE (group_value text, rows bigint, selection_rate float8,
+               true_positive_rate float8, false_positive_rate float8, "precision" float8,
+               accuracy float8, mean_absolute_error float8, rmse float8,
+               selection_rate_ratio float8, true_positive_rate_ratio float8,
+               false_positive_rate_ratio float8, precision_ratio float8,
+               accuracy_ratio float8, error_ratio float8)
+AS 'MODULE_PATHNAME', 'automl_fairness'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
+
+-- A table or query, column by column, and the role each column would play
+-- in training on target.
+CREATE FUNCTION automl.profile(source text, target text DEFAULT NULL)
+RETURNS TABLE (column_name text, type text, kind text, rows bigint, nulls bigint,
+               null_share float8, distinct_values bigint, min text, max text,
+               mean float8, quantiles float8[], top_values text[], role text)
+AS 'MODULE_PATHNAME', 'automl_profile'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 20;
 
 -- ---------------------------------------------------------------------------
 -- Safe defaults: nothing is usable until a DBA grants it (see README,

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "lib/stringinfo.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -240,18 +241,25 @@ stop_requested(void *arg)
 	return r->hooks != NULL && job_stop_requested(r->hooks);
 }
 
-/* Warnings about the data before the search (leakage, imbalance, size). */
-static void
-warn_about_data(const AmDataset *d, const AmSchema *s)
+/*
+ * Warnings about the data before the search (leakage, imbalance, size);
+ * their texts are added to *notes and the leaky features to leaky[].
+ */
+static int
+warn_about_data(const AmDataset *d, const AmSchema *s, List **notes, int *leaky)
 {
 	AmDiagnosis diag[16];
 	int			n = am_diagnose(d, diag, lengthof(diag));
+	int			n_leaky = 0;
 
 	for (int i = 0; i < n; i++)
 	{
 		switch (diag[i].kind)
 		{
 			case AM_DIAG_LEAK:
+				leaky[n_leaky++] = diag[i].feature;
+				*notes = lappend(*notes, psprintf("feature \"%s\" alone predicts the target \"%s\" almost perfectly",
+												  s->features[diag[i].feature].name, s->target));
 				ereport(WARNING,
 						(errmsg("feature \"%s\" alone predicts the target \"%s\" almost perfectly",
 								s->features[diag[i].feature].name, s->target),
@@ -263,17 +271,76 @@ warn_about_data(const AmDataset *d, const AmSchema *s)
 								 s->columns[s->features[diag[i].feature].source].name)));
 				break;
 			case AM_DIAG_IMBALANCE:
+				*notes = lappend(*notes, psprintf("the rarest class of \"%s\" has %.1f%% of the rows",
+												  s->target, 100.0 * diag[i].value));
 				ereport(NOTICE,
 						(errmsg("the rarest class of \"%s\" has %.1f%% of the rows",
 								s->target, 100.0 * diag[i].value),
 						 errhint("Consider options => '{\"class_weight\": \"balanced\"}' and a metric such as f1_macro or roc_auc.")));
 				break;
 			case AM_DIAG_TINY:
+				*notes = lappend(*notes, psprintf("only %.0f rows to learn from; scores will be noisy",
+												  diag[i].value));
 				ereport(NOTICE,
 						(errmsg("only %.0f rows to learn from; scores will be noisy", diag[i].value)));
 				break;
 		}
 	}
+	return n_leaky;
+}
+
+/* The profile: the features, the columns left out and why, and the target. */
+static char *
+profile_json(const AmLoadResult *loaded, const int *leaky, int n_leaky)
+{
+	char	   *features = am_describe_profile(loaded->data, loaded->schema, leaky, n_leaky);
+	StringInfoData s;
+	ListCell   *lc;
+	bool		empty = strcmp(features, "[]") == 0;
+
+	initStringInfo(&s);
+	appendBinaryStringInfo(&s, features, strlen(features) - 1);	/* without the "]" */
+	foreach(lc, loaded->dropped)
+	{
+		AmDroppedColumn *dc = lfirst(lc);
+		AmStr		name;
+
+		am_str_init(&name);
+		am_str_json_string(&name, dc->name);
+		appendStringInfo(&s, "%s{\"column\": %s, \"role\": \"%s\"}", empty ? "" : ", ",
+						 name.data, dc->role);
+		empty = false;
+	}
+	appendStringInfo(&s, "%s%s]", empty ? "" : ", ",
+					 am_describe_target_profile(loaded->data, loaded->schema, (long) loaded->rows_skipped));
+	return s.data;
+}
+
+/*
+ * The JSON documents stored with a model: metrics, diagnostics (curves,
+ * confusion, calibration), the drift reference and the profile.  Their
+ * working arrays live in a scratch context so that they do not count
+ * towards the run's memory once the texts are made.
+ */
+static void
+describe_model(CatalogModelRow *row, const AmSearchResult *res, const AmLoadResult *loaded,
+			   AmMetric metric, const int *leaky, int n_leaky)
+{
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "automl describe",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(scratch);
+	double	   *pred = am_predict_dataset(res->model, loaded->data);
+	char	   *metrics = am_describe_metrics(loaded->data, res, metric, pred);
+	char	   *diagnostics = am_describe_diagnostics(res, loaded->data, loaded->schema);
+	char	   *drift = am_describe_drift_reference(loaded->data, loaded->schema, pred);
+	char	   *profile = profile_json(loaded, leaky, n_leaky);
+
+	MemoryContextSwitchTo(old);
+	row->metrics = pstrdup(metrics);
+	row->diagnostics = pstrdup(diagnostics);
+	row->drift_reference = pstrdup(drift);
+	row->profile = pstrdup(profile);
+	MemoryContextDelete(scratch);
 }
 
 /* "balanced" class weights: n / (classes * rows of the class). */
@@ -403,6 +470,9 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	AmWriter	bytes;
 	CatalogModelRow row;
 	AmStr		details;
+	List	   *notes;
+	int		   *leaky;
+	int			n_leaky;
 
 	check_train_right(args->name);
 	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl train",
@@ -455,7 +525,9 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 							args->metric_name, am_task_name(loaded.data->task))));
 	}
 
-	warn_about_data(loaded.data, loaded.schema);
+	notes = loaded.notes;
+	leaky = palloc(sizeof(int) * 16);
+	n_leaky = warn_about_data(loaded.data, loaded.schema, &notes, leaky);
 	snprintf(out->fingerprint, sizeof(out->fingerprint), "%016llx",
 			 (unsigned long long) am_dataset_fingerprint(loaded.data));
 
@@ -530,7 +602,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	row.metric = am_metric_name(metric);
 	row.score = res->score;
 	row.score_std = res->score_std;
-	row.metrics = am_describe_metrics(res->model, loaded.data, res, metric);
+	describe_model(&row, res, &loaded, metric, leaky, n_leaky);
 	row.target = loaded.schema->target;
 	row.target_type = loaded.schema->target_type;
 	row.n_classes = loaded.schema->n_classes;
@@ -565,7 +637,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	row.version = out->version;
 	catalog_insert_model(&writer, &row);
 	catalog_finish_run(run_id, "finished", out->version, row.task, row.metric, loaded.rows_read,
-					   loaded.data->n_rows, (int64) (automl_budget_peak() / 1024));
+					   loaded.data->n_rows, (int64) (automl_budget_peak() / 1024), notes);
 	audit_record(&writer, action, args->name, out->version, 0, 0, NULL, details.data);
 	if (out->version == 1)
 	{

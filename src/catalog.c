@@ -22,6 +22,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "catalog.h"
@@ -279,6 +280,46 @@ catalog_model_bytes(const char *name, int32 version, int64 *model_id)
 	return bytes;
 }
 
+char *
+catalog_model_column_text(const char *name, int32 version, const char *column, bool *found)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tup;
+	char	   *result = NULL;
+
+	*found = false;
+	lookup_oids();
+	rel = table_open(oids.models, AccessShareLock);
+	ScanKeyInit(&keys[0], attnum_of(rel, "name"), BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	ScanKeyInit(&keys[1], attnum_of(rel, "version"), BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(version));
+	scan = systable_beginscan(rel, oids.models_key, true, NULL, 2, keys);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		AttrNumber	att = attnum_of(rel, column);
+		bool		isnull;
+		Datum		d = heap_getattr(tup, att, RelationGetDescr(rel), &isnull);
+
+		*found = true;
+		if (!isnull)
+		{
+			Oid			out;
+			bool		varlena;
+
+			getTypeOutputInfo(TupleDescAttr(RelationGetDescr(rel), att - 1)->atttypid,
+							  &out, &varlena);
+			result = OidOutputFunctionCall(out, d);
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
 static Oid
 extension_owner(void)
 {
@@ -364,6 +405,8 @@ float_or_null(double v, char *null_flag)
 
 static Datum
 text_array_or_null(char **v, int n, char *null_flag);
+static Datum
+text_array(char **v, int n);
 
 int64
 catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
@@ -398,12 +441,17 @@ catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
 
 void
 catalog_finish_run(int64 run_id, const char *status, int32 version, const char *task,
-				   const char *metric, int64 rows_read, int64 rows_used, int64 peak_memory_kb)
+				   const char *metric, int64 rows_read, int64 rows_used, int64 peak_memory_kb,
+				   List *warnings)
 {
-	Oid			types[8] = {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID};
-	Datum		values[8];
-	char		nulls[8] = "        ";
+	Oid			types[9] = {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID,
+	TEXTARRAYOID};
+	Datum		values[9];
+	char		nulls[9] = "         ";
 	bool		isnull;
+	char	  **texts = palloc(sizeof(char *) * Max(list_length(warnings), 1));
+	int			n = 0;
+	ListCell   *lc;
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = CStringGetTextDatum(status);
@@ -414,10 +462,13 @@ catalog_finish_run(int64 run_id, const char *status, int32 version, const char *
 	values[5] = Int64GetDatum(rows_read);
 	values[6] = Int64GetDatum(rows_used);
 	values[7] = Int64GetDatum(peak_memory_kb);
+	foreach(lc, warnings)
+		texts[n++] = lfirst(lc);
+	values[8] = text_array(texts, n);
 	catalog_exec("UPDATE automl.runs SET status = $2, version = $3, task = $4, metric = $5, "
-				 "rows_read = $6, rows_used = $7, peak_memory_kb = $8, "
+				 "rows_read = $6, rows_used = $7, peak_memory_kb = $8, warnings = $9, "
 				 "finished_at = pg_catalog.clock_timestamp() WHERE run_id = $1",
-				 8, types, values, nulls, SPI_OK_UPDATE, &isnull);
+				 9, types, values, nulls, SPI_OK_UPDATE, &isnull);
 }
 
 static Datum
@@ -510,16 +561,21 @@ catalog_next_version(const CatalogWriter *w, const char *name)
 int64
 catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 {
-	Oid			types[27] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
+	Oid			types[30] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
 		FLOAT8OID, FLOAT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTARRAYOID, JSONBOID,
 		TEXTOID, JSONBOID, INT8OID, INT8OID, INT4OID, TEXTOID, INT8OID, INT4OID,
-	FLOAT8OID, INT4OID, NAMEOID, TEXTOID, JSONBOID, INT4OID};
-	Datum		values[27];
-	char		nulls[27];
+		FLOAT8OID, INT4OID, NAMEOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, JSONBOID,
+	INT4OID};
+	Datum		values[30];
+	char		nulls[30];
 	bool		isnull;
 	int64		model_id;
 	bytea	   *data;
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "automl model insert",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(scratch);
 
+	/* the jsonb values are large while built: they go with the scratch context */
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(row->name);
 	values[1] = Int32GetDatum(row->version);
@@ -549,16 +605,20 @@ catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 	values[23] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
 	values[24] = CStringGetTextDatum(AUTOML_VERSION);
 	values[25] = jsonb_of(row->lineage);
-	values[26] = Int32GetDatum(row->format_version);
+	values[26] = jsonb_of(row->diagnostics);
+	values[27] = jsonb_of(row->profile ? row->profile : "[]");
+	values[28] = jsonb_of(row->drift_reference);
+	values[29] = Int32GetDatum(row->format_version);
 	model_id = DatumGetInt64(catalog_exec("INSERT INTO automl.models (name, version, task, algorithm, "
 								  "hyperparameters, metric, score, score_std, metrics, target, "
 								  "target_type, classes, features, source, options, seed, "
 								  "n_rows, n_features, data_fingerprint, run_id, trials, "
-								  "train_seconds, model_bytes, created_by, extension_version, lineage) "
+								  "train_seconds, model_bytes, created_by, extension_version, lineage, "
+								  "diagnostics, profile, drift_reference) "
 								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
 								  "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, "
-								  "$26) RETURNING model_id",
-								  26, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+								  "$26, $27, $28, $29) RETURNING model_id",
+								  29, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
 
 	data = palloc(VARHDRSZ + row->n_bytes);
 	SET_VARSIZE(data, VARHDRSZ + row->n_bytes);
@@ -568,11 +628,13 @@ catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 		Datum		dvalues[3];
 
 		dvalues[0] = Int64GetDatum(model_id);
-		dvalues[1] = values[26];
+		dvalues[1] = values[29];
 		dvalues[2] = PointerGetDatum(data);
 		catalog_exec("INSERT INTO automl.model_data (model_id, format_version, data) "
 			 "VALUES ($1, $2, $3)", 3, dtypes, dvalues, NULL, SPI_OK_INSERT, &isnull);
 	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(scratch);
 	return model_id;
 }
 

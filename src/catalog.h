@@ -28,6 +28,13 @@ extern bool catalog_deployed_version(const char *name, int32 *version);
 extern bool catalog_name_exists(const char *name);
 /* Serialized bytes of a version (palloc'd copy); NULL when absent. */
 extern bytea *catalog_model_bytes(const char *name, int32 version, int64 *model_id);
+/*
+ * One column of a version's row in automl.models in its text form (NULL when
+ * the value is NULL); found says whether the version exists.  For the
+ * metadata that scoring roles may use without reading the table.
+ */
+extern char *catalog_model_column_text(const char *name, int32 version, const char *column,
+									   bool *found);
 /* Owner of a model name; false when the name does not exist. */
 extern bool catalog_model_owner(const char *name, char **owner);
 
@@ -82,7 +89,7 @@ typedef struct CatalogRunArgs
 extern int64 catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *args);
 extern void catalog_finish_run(int64 run_id, const char *status, int32 version,
 							   const char *task, const char *metric, int64 rows_read,
-							   int64 rows_used, int64 peak_memory_kb);
+							   int64 rows_used, int64 peak_memory_kb, List *warnings);
 extern void catalog_insert_trial(int64 run_id, int trial, const char *name,
 								 const char *algorithm, const char *params_json,
 								 const char *metric, double score, double score_std,
@@ -118,6 +125,9 @@ typedef struct CatalogModelRow
 	int			trials;
 	double		train_seconds;
 	const char *lineage;		/* JSON text, or NULL */
+	const char *diagnostics;	/* JSON text, or NULL */
+	const char *profile;		/* JSON text, or NULL */
+	const char *drift_reference;	/* JSON text, or NULL */
 	const void *bytes;
 	size_t		n_bytes;
 	int			format_version;

@@ -149,18 +149,33 @@ append_all_metrics(AmStr *j, AmTask task, int n_classes, const double *y, const 
 	am_str_append(j, "}");
 }
 
-char *
-am_describe_metrics(AmModel *m, const AmDataset *d, const AmSearchResult *res, AmMetric metric)
+double *
+am_predict_dataset(AmModel *m, const AmDataset *d)
 {
 	int			outs = am_task_outputs(d->task, d->n_classes);
 	double	   *pred = AM_NEW(double, (size_t) d->n_rows * outs);
-	double	   *x = AM_NEW(double, (size_t) d->n_rows * d->n_features);
-	AmStr		j;
+	const int	block = 8192;
+	double	   *x = AM_NEW(double, (size_t) block * d->n_features);
 
-	for (int f = 0; f < d->n_features; f++)
-		memcpy(x + (size_t) f * d->n_rows, d->x[f], sizeof(double) * d->n_rows);
-	am_model_predict(m, x, (size_t) d->n_rows, d->n_rows, pred);
+	/* in blocks, so scoring the training rows does not copy them whole */
+	for (int r0 = 0; r0 < d->n_rows; r0 += block)
+	{
+		int			nb = d->n_rows - r0 < block ? d->n_rows - r0 : block;
+
+		am_check_interrupts();
+		for (int f = 0; f < d->n_features; f++)
+			memcpy(x + (size_t) f * nb, d->x[f] + r0, sizeof(double) * nb);
+		am_model_predict(m, x, (size_t) nb, nb, pred + (size_t) r0 * outs);
+	}
 	am_free(x);
+	return pred;
+}
+
+char *
+am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metric,
+					const double *pred)
+{
+	AmStr		j;
 
 	am_str_init(&j);
 	am_str_append(&j, "{\"validation\": {\"method\": ");
@@ -191,6 +206,5 @@ am_describe_metrics(AmModel *m, const AmDataset *d, const AmSearchResult *res, A
 	am_str_append(&j, "}, \"training\": ");
 	append_all_metrics(&j, d->task, d->n_classes, d->y, pred, d->n_rows);
 	am_str_append(&j, "}");
-	am_free(pred);
 	return j.data;
 }

@@ -12,9 +12,28 @@ extern char *am_describe_params(const AmFamily *f, const AmParams *p);
 /* The kept configuration, or an ensemble's members with weights. */
 extern char *am_describe_choice(const AmSearchResult *res);
 extern char *am_describe_features(const AmModel *m);
-/* Validation summary and metrics, and every metric on the training rows. */
-extern char *am_describe_metrics(AmModel *m, const AmDataset *d, const AmSearchResult *res,
-								 AmMetric metric);
+/* The final model's predictions for every training row (n_rows x outputs). */
+extern double *am_predict_dataset(AmModel *m, const AmDataset *d);
+
+/*
+ * Validation summary and metrics, and every metric on the training rows
+ * (pred: am_predict_dataset()).
+ */
+extern char *am_describe_metrics(const AmDataset *d, const AmSearchResult *res,
+								 AmMetric metric, const double *pred);
+
+/* diagnostics.c: for the report and for drift checks */
+extern char *am_describe_diagnostics(const AmSearchResult *res, const AmDataset *d,
+									 const AmSchema *s);
+extern char *am_describe_drift_reference(const AmDataset *d, const AmSchema *s,
+										 const double *pred);
+/* Features of the training data; leaky: indexes of features flagged as leaks. */
+extern char *am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky,
+								 int n_leaky);
+/* The target's entry of the profile (skipped: rows whose target was NULL). */
+extern char *am_describe_target_profile(const AmDataset *d, const AmSchema *s, long skipped);
+/* The drift bin of a value given the reference's inner edges. */
+extern int	am_drift_bin(const double *edges, int n_edges, double v);
 
 typedef enum AmDiagnosisKind
 {

@@ -5,6 +5,10 @@
 #ifndef AUTOML_LOAD_H
 #define AUTOML_LOAD_H
 
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+
 #include "dataset.h"
 
 typedef struct AmLoadRequest
@@ -17,6 +21,7 @@ typedef struct AmLoadRequest
 	int			max_categories;
 	int64		max_rows;		/* sample down to this (0: what fits the memory limit) */
 	uint64		seed;			/* of the sample */
+	bool		quiet;			/* keep the notes without raising NOTICEs */
 } AmLoadRequest;
 
 typedef struct AmLoadResult
@@ -26,7 +31,15 @@ typedef struct AmLoadResult
 	char	   *sql;			/* the query that was run */
 	int64		rows_skipped;	/* NULL target */
 	int64		rows_read;		/* with a target; more than the data's rows when sampled */
+	List	   *notes;			/* texts of the NOTICEs raised while loading */
+	List	   *dropped;		/* AmDroppedColumn: columns left out, and why */
 } AmLoadResult;
+
+typedef struct AmDroppedColumn
+{
+	char	   *name;
+	const char *role;			/* excluded, unsupported type, empty, constant, id-like */
+} AmDroppedColumn;
 
 /* SQL that reads the source: the query itself, or SELECT * FROM the relation. */
 extern char *automl_source_sql(const char *source);

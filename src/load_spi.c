@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -76,7 +77,54 @@ typedef struct Loader
 	int64	   *seen;
 	int64	   *kept;
 	int64	  **slots;			/* per stratum: the row positions it holds */
+	List	   *notes;			/* the NOTICEs raised, for the run's record */
+	List	   *dropped;		/* AmDroppedColumn of columns left out */
 } Loader;
+
+/* Raise a NOTICE and keep its text for the run's record. */
+static void
+note(Loader *ld, const char *detail, const char *hint, const char *fmt,...)
+pg_attribute_printf(4, 5);
+
+static void
+note(Loader *ld, const char *detail, const char *hint, const char *fmt,...)
+{
+	va_list		ap;
+	StringInfoData msg;
+	MemoryContext old = MemoryContextSwitchTo(ld->keep_cxt);
+
+	initStringInfo(&msg);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(ap, fmt);
+		needed = appendStringInfoVA(&msg, fmt, ap);
+		va_end(ap);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&msg, needed);
+	}
+	ld->notes = lappend(ld->notes, msg.data);
+	MemoryContextSwitchTo(old);
+	if (!ld->req->quiet)
+		ereport(NOTICE,
+				(errmsg("%s", msg.data),
+				 detail ? errdetail("%s", detail) : 0,
+				 hint ? errhint("%s", hint) : 0));
+}
+
+static void
+drop_column(Loader *ld, const char *name, const char *role)
+{
+	MemoryContext old = MemoryContextSwitchTo(ld->keep_cxt);
+	AmDroppedColumn *dc = palloc(sizeof(AmDroppedColumn));
+
+	dc->name = pstrdup(name);
+	dc->role = role;
+	ld->dropped = lappend(ld->dropped, dc);
+	MemoryContextSwitchTo(old);
+}
 
 #define SEARCH_SHARE 0.6		/* of automl.memory_limit, for per-row data */
 #define PER_ROW_OVERHEAD 96		/* indexes, validation predictions, targets */
@@ -298,13 +346,15 @@ plan_columns(Loader *ld, TupleDesc td)
 			continue;
 		}
 		if (name_in(name, req->exclude, req->n_exclude))
+		{
+			drop_column(ld, name, "excluded");
 			continue;
+		}
 		if (!automl_type_kind(att->atttypid, &kind))
 		{
-			ereport(NOTICE,
-					(errmsg("column \"%s\" of type %s is ignored", name,
-							format_type_be(att->atttypid)),
-					 errdetail("Only numbers, booleans, text, enums, dates and timestamps are used as features.")));
+			note(ld, "Only numbers, booleans, text, enums, dates and timestamps are used as features.",
+				 NULL, "column \"%s\" of type %s is ignored", name, format_type_be(att->atttypid));
+			drop_column(ld, name, "unsupported type");
 			continue;
 		}
 		init_column(&ld->cols[ld->n_cols], name, a + 1, att->atttypid, kind);
@@ -721,40 +771,38 @@ choose_columns(Loader *ld)
 
 		if (present == 0)
 		{
-			ereport(NOTICE,
-					(errmsg("column \"%s\" is ignored because it is NULL in every row", col->name)));
+			note(ld, NULL, NULL, "column \"%s\" is ignored because it is NULL in every row", col->name);
+			drop_column(ld, col->name, "empty");
 			col->drop = true;
 		}
 		else if (col->kind == AM_SRC_CATEGORICAL)
 		{
 			if (col->levels->size == 1 && col->n_null == 0)
 			{
-				ereport(NOTICE,
-						(errmsg("column \"%s\" is ignored because it has the same value in every row",
-								col->name)));
+				note(ld, NULL, NULL, "column \"%s\" is ignored because it has the same value in every row",
+					 col->name);
+				drop_column(ld, col->name, "constant");
 				col->drop = true;
 			}
 			else if (present >= ID_LIKE_MIN_ROWS && col->levels->size >= 0.95 * present)
 			{
-				ereport(NOTICE,
-						(errmsg("column \"%s\" is ignored because it looks like an identifier",
-								col->name),
-						 errdetail("%d of its %lld values are distinct.", col->levels->size,
-								   (long long) present),
-						 errhint("Exclude it explicitly with exclude => '{%s}' to silence this notice.",
-								 col->name)));
+				note(ld, psprintf("%d of its %lld values are distinct.", col->levels->size,
+								  (long long) present),
+					 psprintf("Exclude it explicitly with exclude => '{%s}' to silence this notice.",
+							  col->name),
+					 "column \"%s\" is ignored because it looks like an identifier", col->name);
+				drop_column(ld, col->name, "id-like");
 				col->drop = true;
 			}
 		}
 		else if (col->kind == AM_SRC_NUMERIC && col->n_null == 0 &&
 				 present >= ID_LIKE_MIN_ROWS && numeric_id_like(col->vals[0], present))
 		{
-			ereport(NOTICE,
-					(errmsg("column \"%s\" is ignored because it looks like an identifier",
-							col->name),
-					 errdetail("Its values are distinct integers forming a near-contiguous sequence."),
-					 errhint("Exclude it explicitly with exclude => '{%s}' to silence this notice.",
-							 col->name)));
+			note(ld, "Its values are distinct integers forming a near-contiguous sequence.",
+				 psprintf("Exclude it explicitly with exclude => '{%s}' to silence this notice.",
+						  col->name),
+				 "column \"%s\" is ignored because it looks like an identifier", col->name);
+			drop_column(ld, col->name, "id-like");
 			col->drop = true;
 		}
 		else if (col->n_null == 0)
@@ -766,9 +814,9 @@ choose_columns(Loader *ld)
 					all_constant = false;
 			if (all_constant)
 			{
-				ereport(NOTICE,
-						(errmsg("column \"%s\" is ignored because it has the same value in every row",
-								col->name)));
+				note(ld, NULL, NULL, "column \"%s\" is ignored because it has the same value in every row",
+					 col->name);
+				drop_column(ld, col->name, "constant");
 				col->drop = true;
 			}
 		}
@@ -804,7 +852,7 @@ cmp_level_by_text(const void *a, const void *b)
  * by text; recode values to 0..kept-1 and everything else to kept ("other").
  */
 static void
-finish_categorical(ColState *c, int64 rows, int max_categories, AmFeature *f)
+finish_categorical(Loader *ld, ColState *c, int64 rows, int max_categories, AmFeature *f)
 {
 	int			n = c->levels->size;
 	LevelRank  *rank = palloc(sizeof(LevelRank) * Max(n, 1));
@@ -834,11 +882,9 @@ finish_categorical(ColState *c, int64 rows, int max_categories, AmFeature *f)
 		f->levels[k] = pstrdup(rank[k].text);
 	}
 	if (n > kept)
-		ereport(NOTICE,
-				(errmsg("column \"%s\": %d of its %d levels are grouped as \"other\"",
-						c->name, n - kept, n),
-				 errdetail("Levels seen only once, or beyond the %d most frequent, share one code.",
-						   max_categories)));
+		note(ld, psprintf("Levels seen only once, or beyond the %d most frequent, share one code.",
+						  max_categories), NULL,
+			 "column \"%s\": %d of its %d levels are grouped as \"other\"", c->name, n - kept, n);
 	for (int64 i = 0; i < rows; i++)
 		if (!isnan(v[i]))
 			v[i] = recode[(int) v[i]];
@@ -931,10 +977,9 @@ finish_target(Loader *ld, AmSchema *s)
 			want_class = (t->kind == AM_SRC_BOOLEAN) ||
 				(integral && distinct <= INTEGER_CLASS_LIMIT);
 			if (want_class && t->kind != AM_SRC_BOOLEAN)
-				ereport(NOTICE,
-						(errmsg("task inferred as classification: target \"%s\" has %d integer values",
-								t->name, distinct),
-						 errhint("Pass task => 'regression' to predict it as a number.")));
+				note(ld, NULL, "Pass task => 'regression' to predict it as a number.",
+					 "task inferred as classification: target \"%s\" has %d integer values",
+					 t->name, distinct);
 		}
 		if (!want_class)
 		{
@@ -1010,7 +1055,7 @@ build_schema(Loader *ld, AmSchema *s, AmDataset *d)
 			f->part = col->parts[p];
 			f->categorical = (col->kind == AM_SRC_CATEGORICAL);
 			if (f->categorical)
-				finish_categorical(col, ld->rows, ld->req->max_categories, f);
+				finish_categorical(ld, col, ld->rows, ld->req->max_categories, f);
 			d->x[nf] = col->vals[p];
 			nf++;
 		}
@@ -1070,13 +1115,11 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 	MemoryContextDelete(ld.row_cxt);
 	res->rows_read = ld.read;
 	if (ld.sampling)
-		ereport(NOTICE,
-				(errmsg("the source has %lld rows; training uses a %s sample of %lld that fits automl.memory_limit",
-						(long long) ld.read,
-						ld.target.kind == AM_SRC_CATEGORICAL ? "stratified" : "random",
-						(long long) ld.rows),
-				 errhint("Raise automl.memory_limit (now %d kB) to train on more rows.",
-						 automl_memory_limit_kb)));
+		note(&ld, NULL, psprintf("Raise automl.memory_limit (now %d kB) to train on more rows.",
+								 automl_memory_limit_kb),
+			 "the source has %lld rows; training uses a %s sample of %lld that fits automl.memory_limit",
+			 (long long) ld.read, ld.target.kind == AM_SRC_CATEGORICAL ? "stratified" : "random",
+			 (long long) ld.rows);
 
 	if (ld.rows == 0)
 		ereport(ERROR,
@@ -1085,9 +1128,8 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 				 errmsg("target column \"%s\" is NULL in every row", req->target) :
 				 errmsg("source returned no rows")));
 	if (ld.skipped > 0)
-		ereport(NOTICE,
-				(errmsg("%lld rows with a NULL target \"%s\" were skipped",
-						(long long) ld.skipped, req->target)));
+		note(&ld, NULL, NULL, "%lld rows with a NULL target \"%s\" were skipped",
+			 (long long) ld.skipped, req->target);
 	recount(&ld);
 	choose_columns(&ld);
 	finish_target(&ld, s);
@@ -1099,4 +1141,6 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 	res->data = d;
 	res->schema = s;
 	res->rows_skipped = ld.skipped;
+	res->notes = ld.notes;
+	res->dropped = ld.dropped;
 }
