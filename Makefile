@@ -25,7 +25,7 @@ OTHER_FAMILY_OBJS =
 PURE_OBJS += $(TREE_OBJS) $(OTHER_FAMILY_OBJS)
 OBJS = $(PURE_OBJS) $(PG_OBJS)
 
-REGRESS = setup basics errors governance serving insight jobs cancel
+REGRESS = setup basics errors bad_input governance serving insight jobs cancel
 REGRESS_OPTS = --inputdir=. --load-extension=automl
 
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
@@ -56,3 +56,7 @@ unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do OPENBLAS_NUM_THREADS=1 $$t || exit 1; done
 
 EXTRA_CLEAN = test/unit/bin
+
+# For scripts that build the pure sources themselves (fuzzers): make -s print-PURE_OBJS
+print-%:
+	@echo $($*)

@@ -142,6 +142,7 @@ automl_predict_table(PG_FUNCTION_ARGS)
 	char	   *source;
 	char	   *sql;
 	int32		version;
+	int			read_only;
 	BatchScorer b;
 	SPIPlanPtr	plan;
 	Portal		portal;
@@ -164,6 +165,7 @@ automl_predict_table(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	sql = automl_source_sql(source);
+	read_only = automl_begin_source_read();
 	plan = SPI_prepare(sql, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -198,6 +200,7 @@ automl_predict_table(PG_FUNCTION_ARGS)
 										ALLOCSET_DEFAULT_SIZES);
 	score_cursor(&b, portal, rsinfo);
 	SPI_cursor_close(portal);
+	automl_end_source_read(read_only);
 	SPI_finish();
 	return (Datum) 0;
 }

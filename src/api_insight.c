@@ -213,6 +213,7 @@ automl_drift(PG_FUNCTION_ARGS)
 				drifted = 0;
 	double		max_psi = 0,
 				max_ks = 0;
+	int			read_only;
 	MemoryContext fn_cxt;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -251,6 +252,7 @@ automl_drift(PG_FUNCTION_ARGS)
 	read_reference(am_json_get(ref, "prediction"), &pred_df);
 
 	sql = automl_source_sql(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	read_only = automl_begin_source_read();
 	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0);
 	MemoryContextSwitchTo(fn_cxt);
 	rowmap_init(&map, cm, name, portal->tupDesc);
@@ -297,6 +299,7 @@ automl_drift(PG_FUNCTION_ARGS)
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+	automl_end_source_read(read_only);
 	if (rows == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -349,6 +352,7 @@ automl_fairness(PG_FUNCTION_ARGS)
 	CachedModel *cm;
 	AmSchema   *s;
 	StringInfoData q;
+	int			read_only;
 	MemoryContext per_query = rsinfo->econtext->ecxt_per_query_memory;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -429,8 +433,10 @@ automl_fairness(PG_FUNCTION_ARGS)
 						   "fpr / nullif(min(fpr) OVER (), 0), prec / nullif(max(prec) OVER (), 0), "
 						   "acc / nullif(max(acc) OVER (), 0), mae / nullif(min(mae) OVER (), 0) "
 						   "FROM per_group ORDER BY g");
+	read_only = automl_begin_source_read();
 	if (SPI_execute(q.data, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not compute the group metrics");
+	automl_end_source_read(read_only);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		Datum		values[15];
@@ -517,7 +523,8 @@ automl_profile(PG_FUNCTION_ARGS)
 	MemoryContext per_query = rsinfo->econtext->ecxt_per_query_memory;
 	MemoryContext fn_cxt;
 	bool		isnull;
-	int			col;
+	int			col,
+				read_only;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
@@ -532,6 +539,7 @@ automl_profile(PG_FUNCTION_ARGS)
 	fn_cxt = AllocSetContextCreate(TopTransactionContext, "automl profile", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(fn_cxt);
 	sql = automl_source_sql(source);
+	read_only = automl_begin_source_read();
 	plan = SPI_prepare(sql, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -652,6 +660,7 @@ automl_profile(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(fn_cxt);
 		col += 6;
 	}
+	automl_end_source_read(read_only);
 	SPI_finish();
 	MemoryContextDelete(fn_cxt);
 	return (Datum) 0;

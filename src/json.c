@@ -203,6 +203,7 @@ parse_number(Parser *ps, AmJson *out)
 {
 	size_t		start = ps->pos;
 	char		buf[64];
+	char	   *text;
 	size_t		n;
 
 	if (ps->pos < ps->len && ps->s[ps->pos] == '-')
@@ -235,12 +236,14 @@ parse_number(Parser *ps, AmJson *out)
 			ps->pos++;
 	}
 	n = ps->pos - start;
-	if (n >= sizeof(buf))
-		return fail(ps, "number too long");
-	memcpy(buf, ps->s + start, n);
-	buf[n] = '\0';
+	/* jsonb writes numbers in full: 1e300 arrives as 301 digits */
+	text = n < sizeof(buf) ? buf : am_alloc(n + 1);
+	memcpy(text, ps->s + start, n);
+	text[n] = '\0';
 	out->type = AM_JSON_NUMBER;
-	out->number = strtod(buf, NULL);
+	out->number = strtod(text, NULL);
+	if (text != buf)
+		am_free(text);
 	if (!isfinite(out->number))
 		return fail(ps, "number out of range");
 	return true;

@@ -44,6 +44,15 @@ typedef struct AmDroppedColumn
 /* SQL that reads the source: the query itself, or SELECT * FROM the relation. */
 extern char *automl_source_sql(const char *source);
 
+/*
+ * The user's source runs in a read-only state: a query with side effects
+ * (nextval(), a function that writes) fails instead of changing data while
+ * it is read.  begin returns the GUC nest level that end restores; an error
+ * in between restores it with the (sub)transaction.
+ */
+extern int	automl_begin_source_read(void);
+extern void automl_end_source_read(int nest);
+
 /* Load; the caller has connected to SPI.  Runs as the current role. */
 extern void automl_load(const AmLoadRequest *req, AmLoadResult *res);
 

@@ -22,6 +22,7 @@
 #include "parser/parser.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
@@ -316,6 +317,10 @@ plan_columns(Loader *ld, TupleDesc td)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("excluded column \"%s\" does not exist in the source", req->exclude[i])));
+		if (strcmp(req->exclude[i], req->target) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the target column \"%s\" cannot be excluded", req->target)));
 	}
 	for (int a = 0; a < td->natts; a++)
 	{
@@ -1075,6 +1080,22 @@ build_schema(Loader *ld, AmSchema *s, AmDataset *d)
 	s->n_features = nf;
 }
 
+int
+automl_begin_source_read(void)
+{
+	int			nest = NewGUCNestLevel();
+
+	(void) set_config_option("transaction_read_only", "on", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest;
+}
+
+void
+automl_end_source_read(int nest)
+{
+	AtEOXact_GUC(true, nest);
+}
+
 void
 automl_load(const AmLoadRequest *req, AmLoadResult *res)
 {
@@ -1083,6 +1104,7 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 	Portal		portal;
 	AmSchema   *s = palloc0(sizeof(AmSchema));
 	AmDataset  *d = palloc0(sizeof(AmDataset));
+	int			read_only;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.req = req;
@@ -1090,6 +1112,7 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 	ld.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl load rows",
 									   ALLOCSET_DEFAULT_SIZES);
 	res->sql = automl_source_sql(req->source);
+	read_only = automl_begin_source_read();
 	plan = SPI_prepare(res->sql, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for source query: %s",
@@ -1111,6 +1134,7 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 		(void) fetch_all(&ld, portal);
 	}
 	SPI_cursor_close(portal);
+	automl_end_source_read(read_only);
 	MemoryContextSwitchTo(ld.keep_cxt);
 	MemoryContextDelete(ld.row_cxt);
 	res->rows_read = ld.read;
