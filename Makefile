@@ -8,7 +8,7 @@ DATA = $(wildcard sql/automl--*.sql)
 PURE_OBJS = src/core_common.o src/rng.o src/buf.o src/json.o src/dataset.o \
 	src/prep.o src/kernels.o src/model_registry.o src/model.o src/serialize.o \
 	src/linear.o src/metrics.o src/cv.o src/options.o src/search.o src/search_space.o \
-	src/ensemble.o src/describe.o src/diagnose.o src/diagnostics.o
+	src/ensemble.o src/describe.o src/diagnose.o src/diagnostics.o src/shapley.o
 
 # The SQL-facing layer.
 PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o \
@@ -20,7 +20,7 @@ PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o 
 TREE_OBJS =
 
 # Other families (kNN, naive Bayes, ...) are listed here as they land.
-OTHER_FAMILY_OBJS =
+OTHER_FAMILY_OBJS = src/knn.o src/naive_bayes.o src/mlp.o
 
 PURE_OBJS += $(TREE_OBJS) $(OTHER_FAMILY_OBJS)
 OBJS = $(PURE_OBJS) $(PG_OBJS)

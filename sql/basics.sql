@@ -5,24 +5,24 @@ SET automl.progress = off;
 -- binary, text target; "id" is recognised as an identifier and left out
 SELECT name, version, task, metric, score >= 0.98 AS roc_auc_ok, trials >= 6 AS searched,
        rows, features
-  FROM automl.train('cancer', 'breast_cancer', 'diagnosis');
+  FROM automl.train('cancer', 'breast_cancer', 'diagnosis', time_budget => '6 s');
 
 -- multiclass
 SELECT name, version, task, metric, score >= 0.93 AS accuracy_ok, rows, features
-  FROM automl.train('iris', 'iris', 'species', exclude => '{id}');
+  FROM automl.train('iris', 'iris', 'species', exclude => '{id}', time_budget => '4 s');
 
 -- regression from a query
 SELECT name, version, task, metric, score >= 0.45 AS r2_ok, rows, features
   FROM automl.train('progress', 'SELECT * FROM diabetes WHERE age > 20', 'progression',
-                    exclude => '{id}');
+                    exclude => '{id}', time_budget => '6 s');
 
 -- NULLs and categoricals (island, sex)
 SELECT name, task, metric, score >= 0.98 AS accuracy_ok, rows, features
-  FROM automl.train('penguins', 'penguins', 'species', exclude => '{id}');
+  FROM automl.train('penguins', 'penguins', 'species', exclude => '{id}', time_budget => '4 s');
 
 -- text target, categoricals, imbalance (14% churn)
 SELECT name, task, metric, score >= 0.80 AS roc_auc_ok, rows, features
-  FROM automl.train('churn', 'mlc_churn', 'churn', exclude => '{id}',
+  FROM automl.train('churn', 'mlc_churn', 'churn', exclude => '{id}', time_budget => '8 s',
                     options => '{"seed": 7}');
 
 -- scoring inside queries
@@ -80,16 +80,16 @@ SELECT name, version, status, task, metric, target, classes, n_rows, n_features,
        extension_version
   FROM automl.models ORDER BY model_id;
 SELECT r.name, count(*) = m.trials AS all_recorded,
-       count(*) FILTER (WHERE t.status = 'ok') >= 6 AS enough_ok,
+       count(*) >= 6 AND count(*) FILTER (WHERE t.status = 'ok') >= 3 AS searched,
        bool_and(array_length(t.fold_scores, 1) = 5) FILTER (WHERE t.status = 'ok') AS five_folds,
-       bool_and(t.status IN ('ok', 'pruned')) AS ok_or_pruned
+       bool_and(t.status IN ('ok', 'pruned', 'stopped')) AS ok_pruned_or_stopped
   FROM automl.trials t JOIN automl.runs r USING (run_id) JOIN automl.models m USING (run_id)
  GROUP BY r.name, m.trials ORDER BY r.name;
--- rank 1 is the kept model, or a member of the kept ensemble
+-- rank 1 is the kept model, or the kept ensemble scores better than it
 SELECT l.name, l.rank,
        CASE WHEN m.algorithm = 'ensemble'
-            THEN m.hyperparameters->'members' @> jsonb_build_array(jsonb_build_object('trial', l.trial))
-            ELSE l.hyperparameters = m.hyperparameters END AS is_kept_model
+            THEN m.score > l.score      -- kept only when it beats the best trial over the folds
+            ELSE l.hyperparameters = m.hyperparameters END AS is_kept_or_beaten
   FROM automl.leaderboard l JOIN automl.models m USING (name, version)
  WHERE l.rank = 1 ORDER BY l.name;
 SELECT jsonb_path_query_array(features, '$.columns[*].kind') AS kinds,
@@ -100,7 +100,7 @@ SELECT count(*) FILTER (WHERE c.relkind = 'r') AS tables
 
 -- versions: a new training is stored, not deployed, until automl.deploy()
 SELECT name, version FROM automl.train('iris', 'SELECT * FROM iris WHERE species <> ''setosa''',
-                                      'species', exclude => '{id}');
+                                      'species', exclude => '{id}', time_budget => '2 s');
 SELECT name, version FROM automl.deployed ORDER BY name;
 SELECT automl.classes('iris');
 SELECT automl.deploy('iris', 2);
@@ -116,7 +116,7 @@ SELECT name, version, status FROM automl.models WHERE name = 'iris' ORDER BY ver
 
 -- fixed hyperparameters and no cross-validation
 SELECT name, version, algorithm, score IS NULL AS no_cv_score, trials
-  FROM automl.train('iris_fixed', 'iris', 'species', exclude => '{id}',
+  FROM automl.train('iris_fixed', 'iris', 'species', exclude => '{id}', algorithms => '{linear}',
                     options => '{"cv_folds": 0, "hyperparameters": {"linear": {"alpha": 0.01}}}');
 SELECT hyperparameters FROM automl.models WHERE name = 'iris_fixed';
 -- max_trials caps the search; the same seed gives the same leaderboard

@@ -25,7 +25,7 @@ SELECT bool_and(automl.predict_proba('penguins', p) = automl.predict_proba('peng
        AS same_as_generic
   FROM penguins p JOIN (SELECT * FROM penguins) s USING (id);
 -- a NULL row (outer join) still gives NULL
-SELECT v.k, automl.predict('progress', d) FROM (VALUES (1), (-5)) v(k)
+SELECT v.k, automl.predict('progress', d) IS NOT NULL AS scored FROM (VALUES (1), (-5)) v(k)
   LEFT JOIN diabetes d ON d.id = v.k ORDER BY v.k;
 -- a prepared statement follows deploys, even to a version reading other columns
 SELECT name, version FROM automl.train('serve_v', 'SELECT id, age, bmi, progression FROM diabetes',
@@ -42,39 +42,67 @@ SELECT automl.rollback('serve_v');
 EXECUTE scored;
 DEALLOCATE scored;
 
--- explanations sum exactly to the prediction's margin
+-- explanations sum exactly to the prediction's margin, whatever the search
+-- chose (exact contributions, or sampled Shapley values for kNN and MLPs)
 -- regression: the value itself
 SELECT count(*) AS rows,
        max(abs(e.total - automl.predict('progress', d)) / abs(automl.predict('progress', d))) < 1e-9
        AS sums_to_prediction
-  FROM diabetes d,
+  FROM (SELECT * FROM diabetes WHERE id <= 100) d,
        LATERAL (SELECT sum(contribution) AS total FROM automl.explain('progress', d)) e;
 -- binary: the log-odds of the second class
 SELECT max(abs(1 / (1 + exp(-e.total)) - p[2])) < 1e-12 AS sums_to_log_odds
-  FROM (SELECT b, automl.predict_proba('cancer', b) AS p FROM breast_cancer b) s,
+  FROM (SELECT b, automl.predict_proba('cancer', b) AS p FROM breast_cancer b WHERE id <= 100) s,
        LATERAL (SELECT sum(contribution) AS total FROM automl.explain('cancer', s.b)) e;
 -- multiclass: per-class margins whose softmax is predict_proba
 SELECT max(abs(soft.p - (automl.predict_proba('penguins', pg))[soft.k])) < 1e-12 AS softmax_of_margins
-  FROM penguins pg,
+  FROM (SELECT * FROM penguins WHERE id <= 60) pg,
        LATERAL (SELECT k, exp(m - mx) / sum(exp(m - mx)) OVER () AS p
                   FROM (SELECT k, m, max(m) OVER () AS mx
                           FROM (SELECT k, (SELECT sum(contribution)
                                              FROM automl.explain('penguins', pg, class => c)) AS m
                                   FROM unnest(automl.classes('penguins')) WITH ORDINALITY AS u(c, k)) a
                        ) b) soft;
+-- the sampled explanations of single families, on their own
+SELECT name FROM automl.train('penguins_mlp', 'penguins', 'species', exclude => '{id}',
+                              algorithms => '{mlp}', max_trials => 1);
+SELECT name FROM automl.train('progress_knn', 'diabetes', 'progression', exclude => '{id}',
+                              algorithms => '{knn}', max_trials => 1);
+SELECT max(abs(soft.p - (automl.predict_proba('penguins_mlp', pg))[soft.k])) < 1e-12 AS mlp_softmax_of_margins
+  FROM (SELECT * FROM penguins WHERE id <= 30) pg,
+       LATERAL (SELECT k, exp(m - mx) / sum(exp(m - mx)) OVER () AS p
+                  FROM (SELECT k, m, max(m) OVER () AS mx
+                          FROM (SELECT k, (SELECT sum(contribution)
+                                             FROM automl.explain('penguins_mlp', pg, class => c)) AS m
+                                  FROM unnest(automl.classes('penguins_mlp')) WITH ORDINALITY AS u(c, k)) a
+                       ) b) soft;
+SELECT max(abs(e.total - automl.predict('progress_knn', d))) < 1e-9 AS knn_sums_to_prediction,
+       -- the same row gets the same explanation every time
+       bool_and(e.total = (SELECT sum(contribution) FROM automl.explain('progress_knn', d)))
+       AS repeatable
+  FROM (SELECT * FROM diabetes WHERE id <= 30) d,
+       LATERAL (SELECT sum(contribution) AS total FROM automl.explain('progress_knn', d)) e;
+-- the feature that drives a kNN model most is credited most on average
+SELECT e.feature
+  FROM diabetes d, LATERAL automl.explain('progress_knn', d) e
+ WHERE d.id <= 100 AND e.feature <> '(base)'
+ GROUP BY e.feature ORDER BY avg(abs(e.contribution)) DESC LIMIT 2;
+
 -- what it looks like; top_k keeps the sum with an "(other features)" row
+SELECT name FROM automl.train('penguins_lin', 'penguins', 'species', exclude => '{id}',
+                              algorithms => '{linear}', max_trials => 3);
 SELECT feature, value, round(contribution::numeric, 3) AS contribution
-  FROM automl.explain('penguins', (SELECT p FROM penguins p WHERE id = 1), top_k => 3);
+  FROM automl.explain('penguins_lin', (SELECT p FROM penguins p WHERE id = 1), top_k => 3);
 SELECT round(sum(contribution)::numeric, 9) = round((SELECT sum(contribution)
-         FROM automl.explain('penguins', (SELECT p FROM penguins p WHERE id = 1)))::numeric, 9)
+         FROM automl.explain('penguins_lin', (SELECT p FROM penguins p WHERE id = 1)))::numeric, 9)
        AS top_k_keeps_sum
-  FROM automl.explain('penguins', (SELECT p FROM penguins p WHERE id = 1), top_k => 3);
+  FROM automl.explain('penguins_lin', (SELECT p FROM penguins p WHERE id = 1), top_k => 3);
 SELECT e->>'class' AS class, jsonb_array_length(e->'contributions') AS entries,
        abs((e->>'margin')::float8 - (e->>'base')::float8
            - (SELECT sum((c->>'contribution')::float8) FROM jsonb_array_elements(e->'contributions') c))
        < 1e-9 AS consistent
   FROM (SELECT automl.explain_json('cancer', b, 5) AS e FROM breast_cancer b WHERE id = 3) s;
-SELECT feature, value FROM automl.explain('penguins', (SELECT p FROM penguins p WHERE sex IS NULL LIMIT 1))
+SELECT feature, value FROM automl.explain('penguins_lin', (SELECT p FROM penguins p WHERE sex IS NULL LIMIT 1))
  WHERE feature IN ('sex', 'island');
 SELECT * FROM automl.explain('cancer', (SELECT b FROM breast_cancer b LIMIT 1), top_k => 0);
 SELECT * FROM automl.explain('cancer', (SELECT b FROM breast_cancer b LIMIT 1), class => 'unknown');

@@ -281,28 +281,87 @@ append_regression(AmStr *j, const double *y, const double *p, int n)
 	am_free(residual);
 }
 
+typedef struct Ranked
+{
+	double		value;
+	int			index;
+} Ranked;
+
+static int
+cmp_ranked_desc(const void *a, const void *b)
+{
+	const Ranked *x = a,
+			   *y = b;
+
+	if (x->value != y->value)
+		return x->value > y->value ? -1 : 1;
+	return x->index - y->index;
+}
+
+/*
+ * "importance": the model's gain importance per feature, normalised to sum
+ * to 1 and largest first; nothing when the family has none.
+ */
+static bool
+append_importance(AmStr *j, const AmModel *m)
+{
+	int			nf = m->schema->n_features;
+	double	   *gain = AM_NEW(double, nf > 0 ? nf : 1);
+	Ranked	   *r;
+	double		total = 0.0;
+
+	if (nf == 0 || !am_model_importance(m, AM_IMPORTANCE_GAIN, gain))
+	{
+		am_free(gain);
+		return false;
+	}
+	r = AM_NEW(Ranked, nf);
+	for (int f = 0; f < nf; f++)
+	{
+		total += gain[f];
+		r[f].value = gain[f];
+		r[f].index = f;
+	}
+	qsort(r, nf, sizeof(Ranked), cmp_ranked_desc);
+	am_str_append(j, "\"importance\": [");
+	for (int f = 0; f < nf; f++)
+	{
+		am_str_append(j, f ? ", {\"feature\": " : "{\"feature\": ");
+		am_str_json_string(j, m->schema->features[r[f].index].name);
+		am_str_append(j, ", \"importance\": ");
+		am_str_json_number(j, total > 0 ? r[f].value / total : 0.0);
+		am_str_append(j, "}");
+	}
+	am_str_append(j, "]");
+	am_free(r);
+	am_free(gain);
+	return true;
+}
+
 char *
 am_describe_diagnostics(const AmSearchResult *res, const AmDataset *d, const AmSchema *s)
 {
 	AmStr		j;
-	double	   *y;
+	bool		first = true;
 
 	am_str_init(&j);
-	if (res->valid_pred == NULL || res->n_valid == 0)
+	am_str_append(&j, "{");
+	if (res->model != NULL)
+		first = !append_importance(&j, res->model);
+	if (res->valid_pred != NULL && res->n_valid > 0)
 	{
-		am_str_append(&j, "{}");
-		return j.data;
+		double	   *y = AM_NEW(double, res->n_valid);
+
+		for (int i = 0; i < res->n_valid; i++)
+			y[i] = d->y[res->valid_rows[i]];
+		am_str_appendf(&j, "%s\"rows\": %d, ", first ? "" : ", ", res->n_valid);
+		if (s->task == AM_TASK_REGRESSION)
+			append_regression(&j, y, res->valid_pred, res->n_valid);
+		else
+			append_classification(&j, s, y, res->valid_pred, res->n_valid);
+		am_free(y);
 	}
-	y = AM_NEW(double, res->n_valid);
-	for (int i = 0; i < res->n_valid; i++)
-		y[i] = d->y[res->valid_rows[i]];
-	am_str_appendf(&j, "{\"rows\": %d, ", res->n_valid);
-	if (s->task == AM_TASK_REGRESSION)
-		append_regression(&j, y, res->valid_pred, res->n_valid);
-	else
-		append_classification(&j, s, y, res->valid_pred, res->n_valid);
 	am_str_append(&j, "}");
-	am_free(y);
 	return j.data;
 }
 

@@ -75,8 +75,8 @@ am_model_predict(AmModel *m, const double *x, size_t ld, int n, double *out)
 
 #define PROB_FLOOR 1e-15
 
-static double
-margin_of(AmTask task, double p)
+double
+am_margin_of(AmTask task, double p)
 {
 	p = fmin(fmax(p, PROB_FLOOR), 1.0 - PROB_FLOOR);
 	return task == AM_TASK_BINARY ? log(p / (1.0 - p)) : log(p);
@@ -102,12 +102,12 @@ probability_to_margin(AmTask task, int p, int outs, double *phi)
 		base = fmin(fmax(base, PROB_FLOOR), 1 - PROB_FLOOR);
 		prob = fmin(fmax(prob, PROB_FLOOR), 1 - PROB_FLOOR);
 		if (fabs(prob - base) > 1e-12)
-			scale = (margin_of(task, prob) - margin_of(task, base)) / (prob - base);
+			scale = (am_margin_of(task, prob) - am_margin_of(task, base)) / (prob - base);
 		else
 			scale = task == AM_TASK_BINARY ? 1.0 / (prob * (1 - prob)) : 1.0 / prob;
 		for (int j = 0; j < p; j++)
 			phi[(size_t) j * outs + k] *= scale;
-		phi[(size_t) p * outs + k] = margin_of(task, base);
+		phi[(size_t) p * outs + k] = am_margin_of(task, base);
 	}
 }
 
@@ -116,6 +116,8 @@ am_model_contributions(AmModel *m, const double *raw, double *out)
 {
 	int			outs = am_task_outputs(m->schema->task, m->schema->n_classes);
 
+	if (m->family->contributions == NULL)
+		return am_shapley_sampled(m, raw, out);
 	if (!contributions_raw(m, raw, out))
 		return false;
 	if (m->schema->task != AM_TASK_REGRESSION && m->family->contributions_in_probability)

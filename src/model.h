@@ -185,7 +185,12 @@ typedef struct AmModel
 	void	   *fitted;
 	void	   *fused;			/* family->fuse() result: scores raw rows directly */
 	double	   *scratch;		/* one encoded row, for single-row predict */
+	/* families without contributions: raw training rows to explain against */
+	int			n_background;
+	double	   *background;		/* n_background x n_features, row-major */
 } AmModel;
+
+#define AM_BACKGROUND_ROWS 16
 
 /*
  * Prepare a fitted model for scoring where the model itself lives (scratch
@@ -203,9 +208,21 @@ extern void am_model_predict_row(AmModel *m, const double *raw, double *out);
 /*
  * Additive contributions of each raw feature of one row in the margin space
  * (value, log-odds, per-class softmax margin): out is (n_features + 1) x
- * outputs, the last row the base value.  false when the family has none.
+ * outputs, the last row the base value.  Exact for families that have
+ * contributions, sampled Shapley values (shapley.c) for the others; false
+ * when neither is available.
  */
 extern bool am_model_contributions(AmModel *m, const double *raw, double *out);
+
+/* The margin of a probability: log-odds (binary) or log-probability. */
+extern double am_margin_of(AmTask task, double p);
+
+/*
+ * shapley.c: keep background rows for a family without contributions, and
+ * estimate contributions from them (false without background rows).
+ */
+extern void am_background_pick(AmModel *m, const AmDataset *d, const int *rows, int n);
+extern bool am_shapley_sampled(AmModel *m, const double *raw, double *out);
 
 /*
  * Importance per raw feature (n_features values): the family's importance,
@@ -220,7 +237,7 @@ extern void am_model_predict(AmModel *m, const double *x, size_t ld, int n,
 
 /* Serialized model container: see serialize.c for the format. */
 #define AM_MODEL_MAGIC "AMLM"
-#define AM_MODEL_FORMAT_VERSION 1
+#define AM_MODEL_FORMAT_VERSION 2	/* 2: background rows */
 
 extern void am_model_serialize(const AmModel *m, AmWriter *w);
 extern AmModel *am_model_deserialize(const void *data, size_t len, AmErr *err);

@@ -11,10 +11,16 @@
 
 extern const AmFamily am_ensemble_family;
 extern const AmFamily am_linear_family;
+extern const AmFamily am_knn_family;
+extern const AmFamily am_naive_bayes_family;
+extern const AmFamily am_mlp_family;
 
 static const AmFamily *const families[] = {
 	&am_ensemble_family,		/* internal: built by the search */
 	&am_linear_family,
+	&am_knn_family,
+	&am_naive_bayes_family,
+	&am_mlp_family,
 };
 
 #define N_FAMILIES ((int) (sizeof(families) / sizeof(families[0])))

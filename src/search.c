@@ -112,6 +112,8 @@ am_model_fit(const AmDataset *d, const AmSchema *schema, const AmFamily *f,
 	m->fitted = f->fit(&in, &m->params, err);
 	if (m->fitted == NULL)
 		return NULL;
+	if (f->contributions == NULL)
+		am_background_pick(m, d, rows, n);
 	am_model_init_scratch(m);
 	return m;
 }
@@ -445,6 +447,28 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 }
 
 /* Record a finished trial: incumbents, stored predictions, callback. */
+/* The smallest score change that counts as progress: beyond the folds' noise. */
+static double
+significant_gain(const AmTrial *t)
+{
+	double		std = isnan(t->score_std) ? 0.0 : t->score_std;
+
+	return fmax(1e-4 * fabs(t->score) + 1e-12, 0.1 * std);
+}
+
+/* Does a family's incumbent trail the overall best by more than the noise? */
+static bool
+trails_clearly(const Search *s, const FamilyState *fs)
+{
+	const AmTrial *best = best_trial(s);
+	double		std;
+
+	if (best == NULL || !fs->has_inc)
+		return false;
+	std = isnan(best->score_std) ? 0.0 : best->score_std;
+	return fabs(best->score - fs->inc_score) > fmax(2.0 * std, 1e-3 * fabs(best->score));
+}
+
 static void
 finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 {
@@ -454,7 +478,6 @@ finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 	t->finished_at = am_now() - s->started;
 	s->res->n_trials = index + 1;
 	fs->trials++;
-	fs->cost += t->fit_seconds;
 	if (t->status == AM_TRIAL_OK)
 	{
 		fs->ok_trials++;
@@ -464,16 +487,23 @@ finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 			s->res->best = index;
 		if (!fs->has_inc || am_metric_better(metric, t->score, fs->inc_score))
 		{
+			/* a gain within the folds' noise moves the incumbent, but is no progress */
+			bool		progress = !fs->has_inc ||
+				fabs(t->score - fs->inc_score) > significant_gain(t);
+
 			if (u)
 				memcpy(fs->inc, u, sizeof(double) * fs->space.n_dims);
 			else
 				am_space_point(&fs->space, &t->params, fs->inc);
 			fs->inc_score = t->score;
 			fs->has_inc = true;
-			fs->fails = 0;
 			fs->dir_pending = false;
-			fs->improved = true;
-			return;
+			if (progress)
+			{
+				fs->fails = 0;
+				fs->improved = true;
+				return;
+			}
 		}
 	}
 	fs->fails++;
@@ -488,7 +518,7 @@ finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 			 * this family has given what it has; else a global move:
 			 * restart from a random point.
 			 */
-			if (!fs->improved && ++fs->stale_restarts >= 2)
+			if (!fs->improved && (++fs->stale_restarts >= 2 || trails_clearly(s, fs)))
 				fs->done = true;
 			fs->improved = false;
 			for (int i = 0; i < fs->space.n_dims; i++)
@@ -506,6 +536,7 @@ evaluate(Search *s, FamilyState *fs, const AmParams *p, const double *u)
 {
 	int			index = s->res->n_trials;
 	AmTrial    *t = next_trial_slot(s);
+	double		started;
 
 	memset(t, 0, sizeof(*t));
 	t->number = index + 1;
@@ -514,7 +545,10 @@ evaluate(Search *s, FamilyState *fs, const AmParams *p, const double *u)
 	t->score = NAN;
 	t->score_std = NAN;
 	remember(fs, p);
+	started = am_now();
 	run_trial(s, fs, t);
+	/* the whole trial's time, pruned folds and scoring included, is its cost */
+	fs->cost += am_now() - started;
 	s->new_trials++;
 	finish_trial(s, fs, u, index);
 	if (s->cfg->on_trial)
@@ -700,7 +734,6 @@ take_history(Search *s)
 		remember(fs, &old->params);
 		finish_trial(s, fs, NULL, index);
 		fs->trials--;			/* cost estimates come from this run */
-		fs->cost -= old->fit_seconds;
 	}
 }
 
@@ -739,18 +772,72 @@ family_index(const AmSearchConfig *cfg, const AmFamily *f)
 	return 0;
 }
 
-/* Try an ensemble of the stored predictions; keep it when it validates better. */
+/*
+ * Mean and standard deviation over the folds of the metric of validation
+ * predictions (n_valid x outputs): the way trials are scored, so the two
+ * compare.
+ */
+static double
+fold_mean_score(const Search *s, const double *pred, double *std)
+{
+	const AmSearchConfig *cfg = s->cfg;
+	const AmDataset *d = cfg->data;
+	int			nv = s->val.n_valid;
+	double	   *yf = AM_NEW(double, nv > 0 ? nv : 1);
+	double	   *pf = AM_NEW(double, (size_t) (nv > 0 ? nv : 1) * s->outs);
+	double		sum = 0.0,
+				sumsq = 0.0,
+				mean;
+	int			folds = 0;
+
+	for (int f = 0; f < s->val.n_folds; f++)
+	{
+		int			n = 0;
+		double		score;
+
+		for (int i = 0; i < nv; i++)
+			if (s->val.fold[s->val.valid_rows[i]] == f)
+			{
+				yf[n] = s->valid_y[i];
+				memcpy(pf + (size_t) n * s->outs, pred + (size_t) i * s->outs,
+					   sizeof(double) * s->outs);
+				n++;
+			}
+		if (n == 0)
+			continue;
+		score = am_metric_score(cfg->metric, d->task, d->n_classes, yf, pf, n, NULL);
+		sum += score;
+		sumsq += score * score;
+		folds++;
+	}
+	am_free(yf);
+	am_free(pf);
+	mean = folds > 0 ? sum / folds : NAN;
+	*std = folds > 1 ? sqrt(fmax(0.0, (sumsq - folds * mean * mean) / (folds - 1))) : 0.0;
+	return mean;
+}
+
+/*
+ * Try an ensemble of the stored predictions, chosen greedily on all the
+ * validation predictions at once; keep it when its score over the folds
+ * beats the best trial's by more than the folds' noise.
+ */
 static void
 choose_ensemble(Search *s)
 {
 	const AmSearchConfig *cfg = s->cfg;
 	const AmDataset *d = cfg->data;
+	const AmTrial *best = &s->res->trials[s->res->best];
 	double	   *preds[MAX_STORED_PREDICTIONS];
+	double		weights[MAX_STORED_PREDICTIONS];
 	int			counts[MAX_STORED_PREDICTIONS];
 	int			distinct = 0;
-	double		single_score = NAN,
-				ens_score;
-	int			best_slot = -1;
+	double	   *combined;
+	double		ens_score,
+				ens_std,
+				min_gain,
+				gain;
+	bool		found_best = false;
 
 	s->res->ensemble_score = NAN;
 	if (!cfg->options->ensemble || s->n_stored < 2)
@@ -758,28 +845,32 @@ choose_ensemble(Search *s)
 	for (int i = 0; i < s->n_stored; i++)
 	{
 		preds[i] = s->stored[i].pred;
-		if (s->stored[i].trial == s->res->best)
-			best_slot = i;
+		found_best |= s->stored[i].trial == s->res->best;
 	}
-	if (best_slot < 0)
+	if (!found_best)
 		return;
-	ens_score = am_ensemble_select(cfg->metric, d->task, d->n_classes, s->valid_y,
-								   s->val.n_valid, preds, s->n_stored,
-								   cfg->options->ensemble_size, counts);
-	single_score = am_metric_score(cfg->metric, d->task, d->n_classes, s->valid_y,
-								   preds[best_slot], s->val.n_valid, NULL);
-	s->res->ensemble_score = ens_score;
+	(void) am_ensemble_select(cfg->metric, d->task, d->n_classes, s->valid_y,
+							  s->val.n_valid, preds, s->n_stored,
+							  cfg->options->ensemble_size, counts);
 	for (int i = 0; i < s->n_stored; i++)
-		distinct += counts[i] > 0;
-	/* worth its cost only for a gain beyond the noise of the folds */
 	{
-		const AmTrial *b = &s->res->trials[s->res->best];
-		double		min_gain = fmax(1e-4, 0.05 * (isnan(b->score_std) ? 0.0 : b->score_std));
-		double		gain = am_metric_greater_is_better(cfg->metric) ?
-		ens_score - single_score : single_score - ens_score;
+		weights[i] = counts[i];
+		distinct += counts[i] > 0;
+	}
+	combined = AM_NEW(double, (size_t) s->val.n_valid * s->outs);
+	am_ensemble_combine(d->task, d->n_classes, preds, weights, s->n_stored, s->val.n_valid,
+						combined);
+	ens_score = fold_mean_score(s, combined, &ens_std);
+	s->res->ensemble_score = ens_score;
 
-		if (distinct < 2 || !(gain >= min_gain))
-			return;
+	/* worth its cost only for a gain beyond the noise of the folds */
+	min_gain = fmax(1e-4, 0.05 * (isnan(best->score_std) ? 0.0 : best->score_std));
+	gain = am_metric_greater_is_better(cfg->metric) ?
+		ens_score - best->score : best->score - ens_score;
+	if (distinct < 2 || !(gain >= min_gain))
+	{
+		am_free(combined);
+		return;
 	}
 	s->res->is_ensemble = true;
 	s->res->n_members = 0;
@@ -791,16 +882,9 @@ choose_ensemble(Search *s)
 			s->res->n_members++;
 		}
 	s->res->score = ens_score;
-	s->res->score_std = NAN;
-	{
-		double	   *member_preds[AM_MAX_ENSEMBLE];
-
-		for (int m = 0, k = 0; m < s->n_stored; m++)
-			if (counts[m] > 0)
-				member_preds[k++] = s->stored[m].pred;
-		am_ensemble_combine(d->task, d->n_classes, member_preds, s->res->member_weights,
-							s->res->n_members, s->val.n_valid, s->res->valid_pred);
-	}
+	s->res->score_std = ens_std;
+	memcpy(s->res->valid_pred, combined, sizeof(double) * (size_t) s->val.n_valid * s->outs);
+	am_free(combined);
 }
 
 /* Refit the chosen trial (or the ensemble's members) on all rows. */

@@ -9,7 +9,8 @@
  *	  8       4     payload length
  *	  12      4     CRC-32C of the payload
  *	  16      ...   payload: family name and payload version, schema,
- *	                hyperparameters, preprocessing, family payload
+ *	                hyperparameters, preprocessing, background rows
+ *	                (version 2), family payload
  *
  * Everything is little-endian.  Deserialization checks the header, the
  * length and the checksum before parsing, and then checks every count and
@@ -18,6 +19,7 @@
  */
 #include "model.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "prep.h"
@@ -157,6 +159,31 @@ read_params(AmReader *r, AmParams *p)
 	}
 }
 
+/* Background rows: finite values or NaN (missing), at most AM_BACKGROUND_ROWS. */
+static bool
+read_background(AmReader *r, AmModel *m)
+{
+	int			nf = m->schema->n_features;
+	size_t		n;
+
+	m->n_background = (int) am_r_count(r, (size_t) 8 * (nf > 0 ? nf : 1), AM_BACKGROUND_ROWS);
+	if (!am_r_ok(r) || m->n_background == 0)
+		return am_r_ok(r);
+	n = (size_t) m->n_background * nf;
+	m->background = AM_NEW(double, n);
+	for (size_t i = 0; i < n; i++)
+	{
+		const AmFeature *f = &m->schema->features[i % nf];
+		double		v = am_r_f64_finite(r, true);
+
+		/* a category is a code 0 .. n_levels (the last "other") or NaN */
+		if (f->categorical && !isnan(v) && !(v >= 0 && v <= f->n_levels && v == floor(v)))
+			am_r_fail(r);
+		m->background[i] = v;
+	}
+	return am_r_ok(r);
+}
+
 void
 am_model_serialize(const AmModel *m, AmWriter *w)
 {
@@ -177,6 +204,8 @@ am_model_serialize(const AmModel *m, AmWriter *w)
 	am_w_u8(w, m->prep != NULL);
 	if (m->prep)
 		am_prep_serialize(m->prep, w);
+	am_w_u32(w, (uint32_t) m->n_background);
+	am_w_f64s(w, m->background, (size_t) m->n_background * m->schema->n_features);
 	fam_len_at = w->len;
 	am_w_u32(w, 0);
 	m->family->serialize(m->fitted, w);
@@ -274,6 +303,11 @@ am_model_deserialize(const void *data, size_t len, AmErr *err)
 		(m->family->encoding == AM_ENCODING_DENSE) != (m->prep != NULL))
 	{
 		am_err_set(err, AM_ERR_CORRUPT, "model header fields are invalid");
+		return NULL;
+	}
+	if (version >= 2 && !read_background(&r, m))
+	{
+		am_err_set(err, AM_ERR_CORRUPT, "model background rows are invalid");
 		return NULL;
 	}
 	fam_len = am_r_u32(&r);
