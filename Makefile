@@ -8,13 +8,14 @@ DATA = $(wildcard sql/automl--*.sql)
 PURE_OBJS = src/core_common.o src/rng.o src/buf.o src/json.o src/dataset.o \
 	src/prep.o src/kernels.o src/model_registry.o src/model.o src/serialize.o \
 	src/linear.o src/metrics.o src/cv.o src/options.o src/search.o src/search_space.o \
-	src/ensemble.o src/describe.o src/diagnose.o src/diagnostics.o src/shapley.o
+	src/ensemble.o src/describe.o src/diagnose.o src/diagnostics.o src/shapley.o \
+	src/report.o src/report_svg.o
 
 # The SQL-facing layer.
 PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o \
 	src/model_cache.o src/privileges.o src/audit.o src/api_train.o src/api_predict.o \
 	src/api_admin.o src/api_transfer.o src/rowmap.o src/api_batch.o src/plan_support.o \
-	src/jobs.o src/api_insight.o
+	src/jobs.o src/api_insight.o src/api_report.o
 
 # Tree families (src/tree*.c and friends) are listed here as they land.
 TREE_OBJS =
@@ -25,7 +26,7 @@ OTHER_FAMILY_OBJS = src/knn.o src/naive_bayes.o src/mlp.o
 PURE_OBJS += $(TREE_OBJS) $(OTHER_FAMILY_OBJS)
 OBJS = $(PURE_OBJS) $(PG_OBJS)
 
-REGRESS = setup basics errors bad_input governance serving insight jobs cancel
+REGRESS = setup basics errors bad_input governance serving insight report jobs cancel
 REGRESS_OPTS = --inputdir=. --load-extension=automl
 
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \

@@ -534,6 +534,66 @@ AS 'MODULE_PATHNAME', 'automl_profile'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 20;
 
 -- ---------------------------------------------------------------------------
+-- The report: one self-contained HTML page (inline SVG, no script) per
+-- version.  The document is gathered here, through the catalog's row-level
+-- security, so a report shows only what its reader may see.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION automl.report_document(name text, version integer DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT jsonb_build_object(
+    'model', jsonb_build_object(
+        'name', m.name, 'version', m.version, 'task', m.task, 'algorithm', m.algorithm,
+        'metric', m.metric, 'score', m.score, 'score_std', m.score_std, 'status', m.status,
+        'created_by', m.created_by, 'created_at', m.created_at, 'n_rows', m.n_rows,
+        'n_features', m.n_features, 'source', m.source, 'target', m.target,
+        'classes', m.classes, 'hyperparameters', m.hyperparameters, 'lineage', m.lineage,
+        'extension_version', m.extension_version, 'data_fingerprint', m.data_fingerprint,
+        'train_seconds', m.train_seconds, 'trials', m.trials, 'metrics', m.metrics),
+    'trials', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'trial', t.trial, 'algorithm', t.algorithm, 'score', t.score,
+                   'score_std', t.score_std, 'fit_seconds', t.fit_seconds,
+                   'elapsed_seconds', t.elapsed_seconds, 'status', t.status,
+                   'hyperparameters', t.hyperparameters, 'error', t.error) ORDER BY t.trial), '[]')
+                 FROM automl.trials t WHERE t.run_id = m.run_id),
+    'diagnostics', m.diagnostics - 'importance' - 'importance_kind',
+    'importance', coalesce(m.diagnostics->'importance', '[]'),
+    'importance_kind', m.diagnostics->'importance_kind',
+    'profile', m.profile,
+    'warnings', (SELECT coalesce(to_jsonb(r.warnings), '[]') FROM automl.runs r
+                  WHERE r.run_id = m.run_id))
+  FROM automl.models m
+ WHERE m.name = report_document.name
+   AND m.version = coalesce(report_document.version,
+                            (SELECT d.version FROM automl.deployed d
+                              WHERE d.name = report_document.name))
+$$;
+
+CREATE FUNCTION automl._render_report(document text) RETURNS text
+AS 'MODULE_PATHNAME', 'automl_render_report'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl.report(name text, version integer DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    doc jsonb := automl.report_document(name, version);
+BEGIN
+    IF doc IS NULL THEN
+        IF version IS NULL THEN
+            RAISE EXCEPTION 'model "%" does not exist or has no deployed version', name
+                USING ERRCODE = 'undefined_object',
+                      HINT = 'Pass a version, or check automl.models for the names you can see.';
+        END IF;
+        RAISE EXCEPTION 'model "%" version % does not exist', name, version
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN automl._render_report(doc::text);
+END
+$$;
+
+-- ---------------------------------------------------------------------------
 -- Safe defaults: nothing is usable until a DBA grants it (see README,
 -- "Privileges").  The metadata tables are readable through RLS.
 -- ---------------------------------------------------------------------------

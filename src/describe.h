@@ -25,6 +25,13 @@ extern char *am_describe_metrics(const AmDataset *d, const AmSearchResult *res,
 /* diagnostics.c: for the report and for drift checks */
 extern char *am_describe_diagnostics(const AmSearchResult *res, const AmDataset *d,
 									 const AmSchema *s);
+
+/*
+ * Permutation importance per raw feature (out: n_features values): the
+ * growth of the log loss (or squared error) when the feature is shuffled,
+ * on up to 1000 evenly spaced rows, with a fixed seed.
+ */
+extern void am_permutation_importance(AmModel *m, const AmDataset *d, double *out);
 extern char *am_describe_drift_reference(const AmDataset *d, const AmSchema *s,
 										 const double *pred);
 /* Features of the training data; leaky: indexes of features flagged as leaks. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "rng.h"
 
 #define CURVE_POINTS 101
 #define CALIBRATION_BINS 10
@@ -298,23 +299,87 @@ cmp_ranked_desc(const void *a, const void *b)
 	return x->index - y->index;
 }
 
+#define IMPORTANCE_ROWS 1000
+#define IMPORTANCE_SEED UINT64_C(0x1a9e5eed)
+
 /*
- * "importance": the model's gain importance per feature, normalised to sum
- * to 1 and largest first; nothing when the family has none.
+ * Permutation importance of each raw feature on up to IMPORTANCE_ROWS
+ * training rows: how much the loss (log loss, or mean squared error) grows
+ * when the feature's values are shuffled among the rows.  One measure for
+ * every family, so ensembles of different families and one-hot encoded
+ * categoricals compare fairly.  Negative changes count as 0.
+ */
+void
+am_permutation_importance(AmModel *m, const AmDataset *d, double *out)
+{
+	int			nf = d->n_features;
+	int			outs = am_task_outputs(d->task, d->n_classes);
+	int			n = d->n_rows < IMPORTANCE_ROWS ? d->n_rows : IMPORTANCE_ROWS;
+	AmMetric	loss = d->task == AM_TASK_REGRESSION ? AM_METRIC_RMSE : AM_METRIC_LOG_LOSS;
+	double	   *x = AM_NEW(double, (size_t) n * nf);
+	double	   *y = AM_NEW(double, n);
+	double	   *pred = AM_NEW(double, (size_t) n * outs);
+	double	   *saved = AM_NEW(double, n);
+	int		   *perm = AM_NEW(int, n);
+	double		base;
+	AmRng		rng;
+
+	am_rng_seed(&rng, IMPORTANCE_SEED);
+	/* evenly spaced rows, column-major */
+	for (int i = 0; i < n; i++)
+	{
+		int			row = (int) (((int64_t) i * d->n_rows + d->n_rows / 2) / n);
+
+		y[i] = d->y[row];
+		for (int j = 0; j < nf; j++)
+			x[(size_t) j * n + i] = d->x[j][row];
+	}
+	am_model_predict(m, x, (size_t) n, n, pred);
+	base = am_metric_score(loss, d->task, d->n_classes, y, pred, n, NULL);
+	if (loss == AM_METRIC_RMSE)
+		base *= base;
+	for (int j = 0; j < nf; j++)
+	{
+		double	   *col = x + (size_t) j * n;
+		double		v;
+
+		am_check_interrupts();
+		memcpy(saved, col, sizeof(double) * n);
+		for (int i = 0; i < n; i++)
+			perm[i] = i;
+		am_rng_shuffle(&rng, perm, n);
+		for (int i = 0; i < n; i++)
+			col[i] = saved[perm[i]];
+		am_model_predict(m, x, (size_t) n, n, pred);
+		v = am_metric_score(loss, d->task, d->n_classes, y, pred, n, NULL);
+		if (loss == AM_METRIC_RMSE)
+			v *= v;
+		out[j] = isfinite(v - base) && v > base ? v - base : 0.0;
+		memcpy(col, saved, sizeof(double) * n);
+	}
+	am_free(x);
+	am_free(y);
+	am_free(pred);
+	am_free(saved);
+	am_free(perm);
+}
+
+/*
+ * "importance": permutation importance per feature, normalised to sum to 1,
+ * largest first.
  */
 static bool
-append_importance(AmStr *j, const AmModel *m)
+append_importance(AmStr *j, AmModel *m, const AmDataset *d)
 {
 	int			nf = m->schema->n_features;
-	double	   *gain = AM_NEW(double, nf > 0 ? nf : 1);
+	double	   *gain;
 	Ranked	   *r;
 	double		total = 0.0;
 
-	if (nf == 0 || !am_model_importance(m, AM_IMPORTANCE_GAIN, gain))
-	{
-		am_free(gain);
+	if (nf == 0 || d->n_rows == 0)
 		return false;
-	}
+	gain = AM_NEW(double, nf);
+	am_permutation_importance(m, d, gain);
 	r = AM_NEW(Ranked, nf);
 	for (int f = 0; f < nf; f++)
 	{
@@ -323,7 +388,7 @@ append_importance(AmStr *j, const AmModel *m)
 		r[f].index = f;
 	}
 	qsort(r, nf, sizeof(Ranked), cmp_ranked_desc);
-	am_str_append(j, "\"importance\": [");
+	am_str_append(j, "\"importance_kind\": \"permutation\", \"importance\": [");
 	for (int f = 0; f < nf; f++)
 	{
 		am_str_append(j, f ? ", {\"feature\": " : "{\"feature\": ");
@@ -347,7 +412,7 @@ am_describe_diagnostics(const AmSearchResult *res, const AmDataset *d, const AmS
 	am_str_init(&j);
 	am_str_append(&j, "{");
 	if (res->model != NULL)
-		first = !append_importance(&j, res->model);
+		first = !append_importance(&j, res->model, d);
 	if (res->valid_pred != NULL && res->n_valid > 0)
 	{
 		double	   *y = AM_NEW(double, res->n_valid);
