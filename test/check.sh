@@ -31,4 +31,5 @@ echo "== multi-session tests"
 test/concurrency.sh
 test/jobs.sh
 test/replica.sh
+test/report.sh
 echo "all tests passed"
