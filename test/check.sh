@@ -30,6 +30,7 @@ cluster_stop
 echo "== multi-session tests"
 test/concurrency.sh
 test/jobs.sh
+test/cancel_phases.sh
 test/replica.sh
 test/report.sh
 echo "all tests passed"

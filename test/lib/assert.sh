@@ -60,6 +60,7 @@ session_open() {
 # One statement returning exactly one line (errors come back as that line).
 session_query() {
 	local name=$1 sql=$2 line
+	[[ "$sql" == *";" ]] || sql="$sql;"	# psql runs nothing until the statement ends
 	echo "$sql" >&"${SESSION_IN[$name]}"
 	if ! read -t 30 -r line <&"${SESSION_OUT[$name]}"; then
 		line="(no answer within 30 s)"
