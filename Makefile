@@ -18,7 +18,9 @@ PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o 
 	src/jobs.o src/api_insight.o src/api_report.o
 
 # Tree families (src/tree*.c and friends) are listed here as they land.
-TREE_OBJS =
+TREE_OBJS = src/tree_pool.o src/tree_bins.o src/tree_data.o src/tree_hist.o src/tree_split.o \
+	src/tree_grow.o src/tree_model.o src/tree_predict.o src/tree_io.o src/tree_shap.o \
+	src/tree_cart.o src/forest.o src/gbm.o src/gbm_loss.o
 
 # Other families (kNN, naive Bayes, ...) are listed here as they land.
 OTHER_FAMILY_OBJS = src/knn.o src/naive_bayes.o src/mlp.o

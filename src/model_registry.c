@@ -11,6 +11,10 @@
 
 extern const AmFamily am_ensemble_family;
 extern const AmFamily am_linear_family;
+extern const AmFamily am_tree_family;
+extern const AmFamily am_forest_family;
+extern const AmFamily am_extra_trees_family;
+extern const AmFamily am_gbm_family;
 extern const AmFamily am_knn_family;
 extern const AmFamily am_naive_bayes_family;
 extern const AmFamily am_mlp_family;
@@ -18,6 +22,10 @@ extern const AmFamily am_mlp_family;
 static const AmFamily *const families[] = {
 	&am_ensemble_family,		/* internal: built by the search */
 	&am_linear_family,
+	&am_tree_family,
+	&am_forest_family,
+	&am_extra_trees_family,
+	&am_gbm_family,
 	&am_knn_family,
 	&am_naive_bayes_family,
 	&am_mlp_family,

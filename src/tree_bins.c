@@ -1,0 +1,467 @@
+/*
+ * tree_bins.c
+ *	  Quantile binning of features (the shared prepare() of the tree
+ *	  families) and the per-fit row-major matrix of training rows.
+ *
+ * Numeric feature: up to TREE_MAX_BINS bins over the sorted finite values
+ * (of a sample of at most BIN_SAMPLE rows), one per distinct value when
+ * there are few, else greedy quantiles in which a frequent value keeps a bin
+ * of its own; bin edges are midpoints between neighbouring values, so a raw
+ * threshold is the edge and x <= edge exactly when bin(x) <= bin.  +-inf
+ * fall into the first/last bin.  Categorical feature: one bin per code when
+ * there are at most TREE_MAX_BINS codes, else the 254 most frequent codes
+ * keep a bin and the others share one.  NaN (and for categoricals a code
+ * outside 0 .. n_codes-1) goes to the missing bin n_bins.
+ */
+#include "tree.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BIN_SAMPLE 2000000
+#define BIN_SEED UINT64_C(0x7472656562696e73)
+
+/* Order-preserving map of finite doubles to unsigned integers. */
+static inline uint64_t
+sort_key(double v)
+{
+	uint64_t	b;
+
+	memcpy(&b, &v, sizeof(b));
+	return (b >> 63) ? ~b : b | (UINT64_C(1) << 63);
+}
+
+static inline double
+key_value(uint64_t k)
+{
+	uint64_t	b = (k >> 63) ? k & ~(UINT64_C(1) << 63) : ~k;
+	double		v;
+
+	memcpy(&v, &b, sizeof(v));
+	return v;
+}
+
+/* LSD radix sort of finite doubles, a byte per pass (passes with one digit skipped). */
+static void
+sort_doubles(double *v, int n)
+{
+	uint64_t   *a = AM_NEW(uint64_t, n > 0 ? n : 1),
+			   *b = AM_NEW(uint64_t, n > 0 ? n : 1);
+
+	for (int i = 0; i < n; i++)
+		a[i] = sort_key(v[i]);
+	for (int shift = 0; shift < 64; shift += 8)
+	{
+		size_t		count[257] = {0};
+		uint64_t   *t;
+
+		for (int i = 0; i < n; i++)
+			count[((a[i] >> shift) & 0xFF) + 1]++;
+		if (count[((a[0] >> shift) & 0xFF) + 1] == (size_t) n)
+			continue;			/* every key has this digit */
+		for (int d = 0; d < 256; d++)
+			count[d + 1] += count[d];
+		for (int i = 0; i < n; i++)
+			b[count[(a[i] >> shift) & 0xFF]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (int i = 0; i < n; i++)
+		v[i] = key_value(a[i]);
+	am_free(a);
+	am_free(b);
+}
+
+/* A midpoint strictly below b and not below a (for a < b, both finite). */
+static double
+midpoint(double a, double b)
+{
+	double		m = a / 2 + b / 2;
+
+	if (!(m >= a && m < b))
+		m = a;
+	return m;
+}
+
+/*
+ * Greedy grouping of n ordered items with weights w into at most max_groups
+ * groups of similar weight, an item heavier than the target keeping a group
+ * of its own.  close[i] is set when a group ends after item i.  Returns the
+ * number of groups.
+ */
+static int
+group_ordered(const double *w, int n, int max_groups, bool *close)
+{
+	double		remaining = 0.0,
+				acc = 0.0;
+	int			groups_left = max_groups,
+				groups = 1;
+
+	for (int i = 0; i < n; i++)
+	{
+		remaining += w[i];
+		close[i] = false;
+	}
+	if (n <= max_groups)
+	{
+		for (int i = 0; i + 1 < n; i++)
+			close[i] = true;
+		return n < 1 ? 1 : n;
+	}
+	for (int i = 0; i + 1 < n && groups_left > 1; i++)
+	{
+		double		target = (remaining) / groups_left;
+
+		acc += w[i];
+		if (acc >= target || w[i + 1] >= target)
+		{
+			close[i] = true;
+			remaining -= acc;
+			acc = 0.0;
+			groups_left--;
+			groups++;
+		}
+	}
+	return groups;
+}
+
+/*
+ * group_ordered with the whole budget used: greedy quantiles leave groups
+ * unused when frequent values take groups of their own, so ask for more
+ * groups (binary search) as long as no more than max_groups come out.
+ */
+static int
+group_filled(const double *w, int n, int max_groups, bool *close)
+{
+	int			lo = max_groups,	/* known to fit */
+				hi = n;
+
+	if (n <= max_groups)
+		return group_ordered(w, n, max_groups, close);
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo + 1) / 2;
+
+		if (group_ordered(w, n, mid, close) <= max_groups)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return group_ordered(w, n, lo, close);
+}
+
+/* Sorted finite values of a numeric column (a seeded sample when large). */
+static double *
+finite_sample(const double *col, int n, int *out_n)
+{
+	int			m = 0;
+	double	   *v;
+
+	/* the values, and the two key arrays of the sort */
+	am_memory_reserve((size_t) (n < BIN_SAMPLE ? n : BIN_SAMPLE) * 3 * sizeof(double),
+					  "tree bin sample");
+	if (n <= BIN_SAMPLE)
+	{
+		v = AM_NEW(double, n > 0 ? n : 1);
+		for (int i = 0; i < n; i++)
+			if (isfinite(col[i]))
+				v[m++] = col[i];
+	}
+	else
+	{
+		AmRng		rng;
+
+		am_rng_seed(&rng, BIN_SEED);
+		v = AM_NEW(double, BIN_SAMPLE);
+		for (int k = 0; k < BIN_SAMPLE; k++)
+		{
+			double		x = col[am_rng_below(&rng, (uint64_t) n)];
+
+			if (isfinite(x))
+				v[m++] = x;
+		}
+	}
+	if (m > 0)
+		sort_doubles(v, m);
+	*out_n = m;
+	return v;
+}
+
+static void
+bin_numeric(const double *col, int n, TreeFeatureBins *f)
+{
+	int			m,
+				d = 0;
+	double	   *v = finite_sample(col, n, &m);
+	double	   *counts = AM_NEW(double, m > 0 ? m : 1);
+	bool	   *close;
+
+	/* distinct values and their counts, in place */
+	for (int i = 0; i < m; i++)
+	{
+		if (d > 0 && v[i] == v[d - 1])
+			counts[d - 1] += 1;
+		else
+		{
+			v[d] = v[i];
+			counts[d++] = 1;
+		}
+	}
+	close = AM_NEW(bool, d > 0 ? d : 1);
+	f->categorical = false;
+	f->n_bins = d == 0 ? 1 : group_filled(counts, d, TREE_MAX_BINS, close);
+	f->edges = AM_NEW(double, f->n_bins);
+	{
+		int			e = 0;
+
+		for (int i = 0; i + 1 < d; i++)
+			if (close[i])
+				f->edges[e++] = midpoint(v[i], v[i + 1]);
+	}
+	am_free(v);
+	am_free(counts);
+	am_free(close);
+}
+
+typedef struct Ranked
+{
+	double		count;
+	int			index;
+} Ranked;
+
+static int
+cmp_count_desc(const void *a, const void *b)
+{
+	const Ranked *x = a,
+			   *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Indexes 0 .. n-1 by decreasing count (ties: lower index first). */
+static int *
+rank_by_count(const double *count, int n)
+{
+	Ranked	   *r = AM_NEW(Ranked, n > 0 ? n : 1);
+	int		   *order = AM_NEW(int, n > 0 ? n : 1);
+
+	for (int i = 0; i < n; i++)
+	{
+		r[i].count = count[i];
+		r[i].index = i;
+	}
+	qsort(r, n, sizeof(Ranked), cmp_count_desc);
+	for (int i = 0; i < n; i++)
+		order[i] = r[i].index;
+	am_free(r);
+	return order;
+}
+
+static void
+bin_categorical(const double *col, int n, int n_codes, TreeFeatureBins *f)
+{
+	f->categorical = true;
+	f->n_codes = n_codes;
+	f->code_bin = AM_NEW(uint8_t, n_codes > 0 ? n_codes : 1);
+	if (n_codes <= TREE_MAX_BINS)
+	{
+		for (int c = 0; c < n_codes; c++)
+			f->code_bin[c] = (uint8_t) c;
+		f->n_bins = n_codes > 0 ? n_codes : 1;
+	}
+	else
+	{
+		/* the 254 most frequent codes keep a bin, the rest share bin 254 */
+		double	   *freq = AM_NEW0(double, n_codes);
+		int		   *order;
+
+		for (int i = 0; i < n; i++)
+		{
+			double		x = col[i];
+
+			if (x >= 0 && x < n_codes && x == floor(x))
+				freq[(int) x] += 1;
+		}
+		order = rank_by_count(freq, n_codes);
+		for (int k = 0; k < n_codes; k++)
+			f->code_bin[order[k]] = (uint8_t) (k < TREE_MAX_BINS - 1 ? k : TREE_MAX_BINS - 1);
+		f->n_bins = TREE_MAX_BINS;
+		am_free(freq);
+		am_free(order);
+	}
+}
+
+int
+tree_bin_of(const TreeFeatureBins *f, double v)
+{
+	if (f->categorical)
+	{
+		if (v >= 0 && v < f->n_codes && v == floor(v))
+			return f->code_bin[(int) v];
+		return f->n_bins;
+	}
+	if (isnan(v))
+		return f->n_bins;
+	{
+		int			lo = 0,
+					hi = f->n_bins - 1;	/* answer in [lo, hi] */
+
+		while (lo < hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (v <= f->edges[mid])
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		return lo;
+	}
+}
+
+void *
+tree_prepare(const AmDataset *data, AmErr *err)
+{
+	TreeBinned *b;
+	int			n = data->n_rows,
+				p = data->n_features;
+
+	if (n < 1 || p < 1)
+	{
+		am_err_set(err, AM_ERR_DATA, "no rows or no features to bin");
+		return NULL;
+	}
+	am_memory_reserve((size_t) n * p, "tree feature bins");
+	b = AM_NEW0(TreeBinned, 1);
+	b->n_rows = n;
+	b->p = p;
+	b->features = AM_NEW0(TreeFeatureBins, p);
+	b->codes = AM_NEW(uint8_t, (size_t) n * p);
+	for (int j = 0; j < p; j++)
+	{
+		TreeFeatureBins *f = &b->features[j];
+		const double *col = data->x[j];
+		uint8_t    *out = b->codes + (size_t) j * n;
+
+		am_check_interrupts();
+		if (data->categorical && data->categorical[j])
+			bin_categorical(col, n, data->n_codes ? data->n_codes[j] : 0, f);
+		else
+			bin_numeric(col, n, f);
+		f->counts = AM_NEW0(double, f->n_bins);
+		for (int i = 0; i < n; i++)
+		{
+			int			bin = tree_bin_of(f, col[i]);
+
+			if ((i & 0xFFFFF) == 0xFFFFF)
+				am_check_interrupts();
+			out[i] = (uint8_t) bin;
+			if (bin < f->n_bins)
+				f->counts[bin] += 1;
+		}
+	}
+	return b;
+}
+
+/*
+ * Coarsen a feature to at most max_bins value bins: map[old] = new bin for
+ * old bins 0 .. n_bins (the last one is missing).
+ */
+static void
+coarsen(const TreeFeatureBins *src, int max_bins, TreeFeatureBins *dst, uint8_t *map)
+{
+	*dst = *src;
+	for (int b = 0; b <= src->n_bins; b++)
+		map[b] = (uint8_t) b;
+	if (src->n_bins <= max_bins)
+		return;
+	if (!src->categorical)
+	{
+		bool	   *close = AM_NEW(bool, src->n_bins);
+		int			nb = 0,
+					e = 0;
+
+		dst->n_bins = group_filled(src->counts, src->n_bins, max_bins, close);
+		dst->edges = AM_NEW(double, dst->n_bins);
+		dst->counts = AM_NEW0(double, dst->n_bins);
+		for (int b = 0; b < src->n_bins; b++)
+		{
+			map[b] = (uint8_t) nb;
+			dst->counts[nb] += src->counts[b];
+			if (close[b])
+			{
+				dst->edges[e++] = src->edges[b];
+				nb++;
+			}
+		}
+		am_free(close);
+	}
+	else
+	{
+		/* keep the max_bins - 1 most frequent bins, merge the rest */
+		int		   *order = rank_by_count(src->counts, src->n_bins);
+		int			keep = max_bins - 1;
+
+		dst->n_bins = max_bins;
+		dst->counts = AM_NEW0(double, max_bins);
+		for (int k = 0; k < src->n_bins; k++)
+			map[order[k]] = (uint8_t) (k < keep ? k : keep);
+		for (int b = 0; b < src->n_bins; b++)
+			dst->counts[map[b]] += src->counts[b];
+		dst->code_bin = AM_NEW(uint8_t, src->n_codes > 0 ? src->n_codes : 1);
+		for (int c = 0; c < src->n_codes; c++)
+			dst->code_bin[c] = map[src->code_bin[c]];
+		am_free(order);
+	}
+	map[src->n_bins] = (uint8_t) dst->n_bins;
+}
+
+TreeMatrix *
+tree_matrix_build(const TreeBinned *b, const int *rows, int n, int max_bins)
+{
+	TreeMatrix *m = AM_NEW0(TreeMatrix, 1);
+	int			p = b->p;
+	uint8_t    *maps = AM_NEW(uint8_t, (size_t) p * 256);
+	const int	block = 4096;
+
+	am_memory_reserve(2 * (size_t) n * p, "tree training bins");
+	m->n = n;
+	m->p = p;
+	m->features = AM_NEW0(TreeFeatureBins, p);
+	m->hist_offset = AM_NEW(int, p + 1);
+	m->bins = AM_NEW(uint8_t, (size_t) (n > 0 ? n : 1) * p);
+	m->cols = AM_NEW(uint8_t, (size_t) (n > 0 ? n : 1) * p);
+	m->hist_bins = 0;
+	for (int j = 0; j < p; j++)
+	{
+		coarsen(&b->features[j], max_bins, &m->features[j], maps + (size_t) j * 256);
+		m->hist_offset[j] = m->hist_bins;
+		m->hist_bins += m->features[j].n_bins + 1;
+	}
+	m->hist_offset[p] = m->hist_bins;
+	for (int i0 = 0; i0 < n; i0 += block)
+	{
+		int			i1 = i0 + block < n ? i0 + block : n;
+
+		am_check_interrupts();
+		for (int j = 0; j < p; j++)
+		{
+			const uint8_t *col = b->codes + (size_t) j * b->n_rows;
+			const uint8_t *map = maps + (size_t) j * 256;
+
+			uint8_t    *out = m->cols + (size_t) j * n;
+
+			for (int i = i0; i < i1; i++)
+			{
+				out[i] = map[col[rows[i]]];
+				m->bins[(size_t) i * p + j] = out[i];
+			}
+		}
+	}
+	am_free(maps);
+	return m;
+}

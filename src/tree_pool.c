@@ -1,0 +1,203 @@
+/*
+ * tree_pool.c
+ *	  A small pthread pool for the parallel phases of tree growing
+ *	  (histograms, partitions, split search, gradient updates).
+ *
+ * Workers are created by tree_pool_start() and joined by tree_pool_stop();
+ * in between, tree_pool_run() hands a phase of numbered tasks to the
+ * workers and the main thread, which all take tasks from one atomic
+ * counter.  Workers spin briefly for the next phase (phases follow each
+ * other within microseconds while a tree grows), then sleep on a condition
+ * variable.  Workers call no am_* function: everything they touch was
+ * allocated by the main thread before the phase.  The main thread calls no
+ * am_* function while workers are alive either, since an error there would
+ * jump out and leave them running; kernels stop the pool before checking
+ * for interrupts or allocating.
+ *
+ * Which thread runs a task never changes a result: tasks write to places
+ * of their own.
+ */
+#include "tree.h"
+
+#include <string.h>
+
+#define SPIN_ROUNDS 1000		/* about 30 us of PAUSE before sleeping */
+
+typedef struct WorkerArg
+{
+	TreePool   *pool;
+	int			thread;
+	unsigned	generation;		/* at start: the first phase comes after it */
+} WorkerArg;
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+TreePool *
+tree_pool_create(int n_threads)
+{
+	TreePool   *pool = AM_NEW0(TreePool, 1);
+
+	pool->n_threads = n_threads < 1 ? 1 : n_threads;
+	pool->workers = AM_NEW0(pthread_t, pool->n_threads);
+	pool->worker_args = AM_NEW0(WorkerArg, pool->n_threads);
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->wake, NULL);
+	pthread_cond_init(&pool->done, NULL);
+	return pool;
+}
+
+int
+tree_pool_threads(const TreePool *pool)
+{
+	return pool->running + 1;
+}
+
+static void
+run_tasks(TreePool *pool, int thread)
+{
+	for (;;)
+	{
+		int			t = atomic_fetch_add_explicit(&pool->next_task, 1, memory_order_relaxed);
+
+		if (t >= pool->n_tasks)
+			break;
+		pool->fn(pool->arg, t, thread);
+	}
+}
+
+static unsigned
+wait_generation(TreePool *pool, unsigned seen)
+{
+	unsigned	g;
+
+	for (int i = 0; i < SPIN_ROUNDS; i++)
+	{
+		g = atomic_load_explicit(&pool->generation, memory_order_acquire);
+		if (g != seen)
+			return g;
+		cpu_relax();
+	}
+	pthread_mutex_lock(&pool->lock);
+	while ((g = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen)
+		pthread_cond_wait(&pool->wake, &pool->lock);
+	pthread_mutex_unlock(&pool->lock);
+	return g;
+}
+
+static void *
+worker_main(void *p)
+{
+	TreePool   *pool = ((WorkerArg *) p)->pool;
+	int			thread = ((WorkerArg *) p)->thread;
+	unsigned	seen = ((WorkerArg *) p)->generation;
+
+	for (;;)
+	{
+		seen = wait_generation(pool, seen);
+		if (atomic_load_explicit(&pool->quit, memory_order_acquire))
+			break;
+		run_tasks(pool, thread);
+		if (atomic_fetch_sub_explicit(&pool->busy, 1, memory_order_acq_rel) == 1)
+		{
+			pthread_mutex_lock(&pool->lock);
+			pthread_cond_signal(&pool->done);
+			pthread_mutex_unlock(&pool->lock);
+		}
+	}
+	return NULL;
+}
+
+void
+tree_pool_start(TreePool *pool)
+{
+	WorkerArg  *args = pool->worker_args;
+
+	if (pool->n_threads <= 1 || pool->running > 0)
+		return;
+	atomic_store(&pool->quit, false);
+	atomic_store(&pool->busy, 0);
+	for (int t = 1; t < pool->n_threads; t++)
+	{
+		args[t].pool = pool;
+		args[t].thread = t;
+		args[t].generation = atomic_load(&pool->generation);
+		if (pthread_create(&pool->workers[t - 1], NULL, worker_main, &args[t]) != 0)
+			break;				/* fewer threads: still correct */
+		pool->running++;
+	}
+}
+
+static void
+wait_workers(TreePool *pool)
+{
+	for (int i = 0; i < SPIN_ROUNDS; i++)
+	{
+		if (atomic_load_explicit(&pool->busy, memory_order_acquire) == 0)
+			return;
+		cpu_relax();
+	}
+	pthread_mutex_lock(&pool->lock);
+	while (atomic_load_explicit(&pool->busy, memory_order_acquire) != 0)
+		pthread_cond_wait(&pool->done, &pool->lock);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+static void
+wake_workers(TreePool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+	pthread_cond_broadcast(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void
+tree_pool_run(TreePool *pool, int n_tasks, TreeTaskFn fn, void *arg)
+{
+	if (n_tasks <= 0)
+		return;
+	if (pool == NULL || pool->running == 0 || n_tasks == 1)
+	{
+		for (int t = 0; t < n_tasks; t++)
+			fn(arg, t, 0);
+		return;
+	}
+	pool->fn = fn;
+	pool->arg = arg;
+	pool->n_tasks = n_tasks;
+	atomic_store_explicit(&pool->next_task, 0, memory_order_relaxed);
+	atomic_store_explicit(&pool->busy, pool->running, memory_order_relaxed);
+	wake_workers(pool);
+	run_tasks(pool, 0);
+	wait_workers(pool);
+}
+
+void
+tree_pool_run_if(TreePool *pool, bool parallel, int n_tasks, TreeTaskFn fn, void *arg)
+{
+	if (parallel)
+		tree_pool_run(pool, n_tasks, fn, arg);
+	else
+		for (int t = 0; t < n_tasks; t++)
+			fn(arg, t, 0);
+}
+
+void
+tree_pool_stop(TreePool *pool)
+{
+	if (pool == NULL || pool->running == 0)
+		return;
+	atomic_store_explicit(&pool->quit, true, memory_order_release);
+	wake_workers(pool);
+	for (int t = 0; t < pool->running; t++)
+		pthread_join(pool->workers[t], NULL);
+	pool->running = 0;
+}

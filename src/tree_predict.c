@@ -1,0 +1,282 @@
+/*
+ * tree_predict.c
+ *	  Prediction with a fitted ensemble from raw doubles.
+ *
+ * Rows are taken in blocks of BLOCK_ROWS and copied by groups of GROUP rows.
+ * A tree is walked a group at a time, level by level: a leaf points to
+ * itself, so every row can take the tree's depth in steps (deep trees stop
+ * early once the whole group is at leaves), the walks of the group are
+ * independent chains the CPU overlaps, and a numeric step takes no branch
+ * on the data.  A single row is not copied.
+ */
+#include "tree.h"
+
+#include <math.h>
+#include <string.h>
+
+#define BLOCK_ROWS 64
+#define GROUP 8
+#define FIXED_DEPTH_MAX 16		/* single rows: deeper trees walk to a leaf */
+
+int
+tree_leaf_of(const TreeEnsemble *e, int tree, const double *x)
+{
+	const TreeNode *nodes = e->nodes + e->tree_start[tree];
+	int			i = 0;
+
+	while (!(nodes[i].flags & TREE_LEAF))
+		i = tree_step(e, &nodes[i], x[nodes[i].feature]);
+	return i;
+}
+
+typedef enum WalkMode
+{
+	WALK_PLAIN,					/* numeric splits, no missing value */
+	WALK_MISSING,				/* numeric splits, missing values */
+	WALK_ANY					/* categorical splits too */
+} WalkMode;
+
+/*
+ * Leaves of GROUP rows (feature f of row r at x[f * GROUP + r]) in a tree
+ * of the given depth.
+ * Numeric steps take no branch: a missing value fails both "v > t" and
+ * "v <= t", which sends it right only when the node says so.
+ */
+static inline __attribute__((always_inline)) void
+walk_group(const TreeEnsemble *e, const TreeNode *nodes, int depth, const double *x,
+		   int *leaf, WalkMode mode)
+{
+	int			at[GROUP] = {0};
+
+	for (int d = 0; d < depth; d++)
+	{
+		/* deep trees (forests): stop once every row sits at a leaf */
+		if (d >= 8 && (d & 3) == 0)
+		{
+			int			done = 0;
+
+			for (int r = 0; r < GROUP; r++)
+				done += (nodes[at[r]].flags & TREE_LEAF) != 0;
+			if (done == GROUP)
+				break;
+		}
+#pragma GCC unroll 8
+		for (int r = 0; r < GROUP; r++)
+		{
+			const TreeNode *nd = &nodes[at[r]];
+			double		v = x[(size_t) nd->feature * GROUP + r];
+			double		t = nd->u.threshold;
+
+			if (mode == WALK_PLAIN)
+				at[r] = nd->left + (v > t);
+			else if (mode == WALK_MISSING)
+				at[r] = nd->left + ((v > t) |
+									(!(nd->flags & TREE_MISSING_LEFT) & !(v <= t)));
+			else
+				at[r] = tree_step(e, nd, v);
+		}
+	}
+	memcpy(leaf, at, sizeof(at));
+}
+
+/*
+ * Leaves of one tree for nb <= BLOCK_ROWS rows, by group (see walk_group,
+ * padded to GROUP); plain[g] says group g has no missing value.
+ */
+static void
+walk_block(const TreeEnsemble *e, int tree, const double *xg, int nb, const bool *plain,
+		   int *leaf)
+{
+	const TreeNode *nodes = e->nodes + e->tree_start[tree];
+	int			depth = e->tree_depth[tree],
+				p = e->p;
+
+	for (int r = 0; r < nb; r += GROUP)
+	{
+		const double *x = xg + (size_t) r * p;
+
+		if (e->has_categorical)
+			walk_group(e, nodes, depth, x, leaf + r, WALK_ANY);
+		else if (plain[r / GROUP])
+			walk_group(e, nodes, depth, x, leaf + r, WALK_PLAIN);
+		else
+			walk_group(e, nodes, depth, x, leaf + r, WALK_MISSING);
+	}
+}
+
+static void
+add_leaves(const TreeEnsemble *e, int tree, const int *leaf, int nb, double *out)
+{
+	int			K = e->n_outputs,
+				ld = e->leaf_dim;
+	const double *value = e->value + (size_t) e->tree_start[tree] * ld;
+
+	if (e->combine == TREE_COMBINE_SUM)
+	{
+		int			c = e->tree_output[tree];
+
+		for (int r = 0; r < nb; r++)
+			out[(size_t) r * K + c] += value[leaf[r]];
+		return;
+	}
+	for (int r = 0; r < nb; r++)
+		for (int c = 0; c < K; c++)
+			out[(size_t) r * K + c] += value[(size_t) leaf[r] * ld + c];
+}
+
+static void
+start_outputs(const TreeEnsemble *e, int nb, double *o)
+{
+	int			K = e->n_outputs;
+
+	for (int r = 0; r < nb; r++)
+		for (int c = 0; c < K; c++)
+			o[(size_t) r * K + c] = e->base[c];
+}
+
+static void
+finish_outputs(const TreeEnsemble *e, int nb, double *o)
+{
+	if (e->combine == TREE_COMBINE_MEAN && e->n_trees > 0)
+		for (int i = 0; i < nb * e->n_outputs; i++)
+			o[i] /= e->n_trees;
+}
+
+/*
+ * One row with stride 1, straight from x: shallow trees are walked
+ * TREE_GROUP at a time, their fixed-length walks being independent chains
+ * the CPU overlaps; deep trees to their leaf.
+ */
+#define TREE_GROUP 4
+
+static void
+margins_one(const TreeEnsemble *e, const double *x, double *out)
+{
+	int			t = 0;
+
+	start_outputs(e, 1, out);
+	while (t < e->n_trees)
+	{
+		int			n = e->n_trees - t < TREE_GROUP ? e->n_trees - t : TREE_GROUP;
+		int			depth = 0,
+					at[TREE_GROUP] = {0};
+		const TreeNode *nodes[TREE_GROUP];
+
+		for (int k = 0; k < TREE_GROUP; k++)
+		{
+			nodes[k] = e->nodes + e->tree_start[t + (k < n ? k : 0)];
+			if (e->tree_depth[t + (k < n ? k : 0)] > depth)
+				depth = e->tree_depth[t + (k < n ? k : 0)];
+		}
+		if (depth > FIXED_DEPTH_MAX)
+		{
+			for (int k = 0; k < n; k++)
+				at[k] = tree_leaf_of(e, t + k, x);
+		}
+		else
+			for (int d = 0; d < depth; d++)
+			{
+#pragma GCC unroll 4
+				for (int k = 0; k < TREE_GROUP; k++)
+				{
+					const TreeNode *nd = &nodes[k][at[k]];
+
+					at[k] = tree_step(e, nd, x[nd->feature]);
+				}
+			}
+		for (int k = 0; k < n; k++)
+			add_leaves(e, t + k, &at[k], 1, out);
+		t += n;
+	}
+	finish_outputs(e, 1, out);
+}
+
+void
+tree_ensemble_margins(const TreeEnsemble *e, const double *x, size_t ld, int n,
+					  double *out)
+{
+	int			p = e->p,
+				K = e->n_outputs;
+	double	   *xg;
+	int			leaf[BLOCK_ROWS];
+
+	if (n == 1 && ld == 1)
+	{
+		margins_one(e, x, out);
+		return;
+	}
+	xg = AM_NEW0(double, (size_t) BLOCK_ROWS * p);
+	for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS)
+	{
+		int			nb = n - r0 < BLOCK_ROWS ? n - r0 : BLOCK_ROWS;
+		double	   *o = out + (size_t) r0 * K;
+		bool		plain[BLOCK_ROWS / GROUP];
+
+		if ((r0 & 0xFFFF) == 0)
+			am_check_interrupts();
+		for (int g = 0; g < BLOCK_ROWS / GROUP; g++)
+			plain[g] = true;
+		for (int r = 0; r < nb; r++)
+			for (int j = 0; j < p; j++)
+			{
+				double		v = x[(size_t) j * ld + r0 + r];
+
+				xg[(size_t) (r / GROUP) * GROUP * p + (size_t) j * GROUP + r % GROUP] = v;
+				if (isnan(v))
+					plain[r / GROUP] = false;
+			}
+		start_outputs(e, nb, o);
+		for (int t = 0; t < e->n_trees; t++)
+		{
+			walk_block(e, t, xg, nb, plain, leaf);
+			add_leaves(e, t, leaf, nb, o);
+		}
+		finish_outputs(e, nb, o);
+	}
+	am_free(xg);
+}
+
+void
+tree_link(AmTask task, int n_outputs, double *out, int n)
+{
+	if (task == AM_TASK_BINARY)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			double		t = out[i];
+
+			out[i] = t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
+		}
+	}
+	else if (task == AM_TASK_MULTICLASS)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			double	   *r = out + (size_t) i * n_outputs;
+			double		mx = -INFINITY,
+						se = 0.0;
+
+			for (int c = 0; c < n_outputs; c++)
+				mx = fmax(mx, r[c]);
+			for (int c = 0; c < n_outputs; c++)
+				se += (r[c] = exp(r[c] - mx));
+			for (int c = 0; c < n_outputs; c++)
+				r[c] /= se;
+		}
+	}
+}
+
+void
+tree_ensemble_predict(const TreeEnsemble *e, const double *x, size_t ld, int n,
+					  double *out)
+{
+	tree_ensemble_margins(e, x, ld, n, out);
+	if (e->combine == TREE_COMBINE_SUM)
+		tree_link(e->task, e->n_outputs, out, n);
+}
+
+void
+tree_predict_cb(const void *model, const double *x, size_t ld, int n, double *out)
+{
+	tree_ensemble_predict(model, x, ld, n, out);
+}
