@@ -91,7 +91,8 @@ am_memory_reserve(size_t bytes, const char *what)
 	if (budget_context == NULL)
 		return;
 	used = MemoryContextMemAllocated(budget_context, true);
-	budget_peak = Max(budget_peak, used + bytes);
+	/* a refused reservation allocates nothing: it does not raise the peak */
+	budget_peak = Max(budget_peak, used);
 	if (bytes > limit || used > limit - bytes)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -99,6 +100,7 @@ am_memory_reserve(size_t bytes, const char *what)
 				 errdetail("The %s needs %zu kB, %zu kB are in use, and the limit is %d kB.",
 						   what, bytes / 1024, used / 1024, automl_memory_limit_kb),
 				 errhint("Train on fewer rows or columns, or raise automl.memory_limit.")));
+	budget_peak = Max(budget_peak, used + bytes);
 }
 
 size_t

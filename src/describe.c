@@ -205,6 +205,15 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 	}
 	am_str_append(&j, "}, \"training\": ");
 	append_all_metrics(&j, d->task, d->n_classes, d->y, pred, d->n_rows);
+	if (res->model && res->model->family->out_of_bag_score &&
+		isfinite(res->model->family->out_of_bag_score(res->model->fitted)))
+	{
+		am_str_append(&j, ", \"out_of_bag\": {\"metric\": ");
+		am_str_json_string(&j, d->task == AM_TASK_REGRESSION ? "r2" : "accuracy");
+		am_str_append(&j, ", \"score\": ");
+		am_str_json_number(&j, res->model->family->out_of_bag_score(res->model->fitted));
+		am_str_append(&j, "}");
+	}
 	am_str_append(&j, "}");
 	return j.data;
 }

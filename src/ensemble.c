@@ -17,6 +17,7 @@
 
 #define ENSEMBLE_FORMAT_VERSION 1
 #define PROB_FLOOR 1e-15
+#define MODEL_HEADER_LEN 16		/* of a serialized model (serialize.c) */
 
 typedef struct EnsembleModel
 {
@@ -201,6 +202,27 @@ ensemble_serialize(const void *model, AmWriter *w)
 	}
 }
 
+/*
+ * Whether the bytes of a member name an internal family (an ensemble), read
+ * before deserializing them: hostile bytes could otherwise nest ensembles
+ * until the stack runs out, each level checksumming all the levels inside
+ * it.  The family name is the first field after the model header.
+ */
+static bool
+member_is_internal(const uint8_t *data, size_t len)
+{
+	AmReader	r;
+	char	   *name;
+	const AmFamily *f;
+
+	if (len < MODEL_HEADER_LEN)
+		return false;			/* am_model_deserialize() says what is wrong */
+	am_r_init(&r, data + MODEL_HEADER_LEN, len - MODEL_HEADER_LEN);
+	name = am_r_str(&r);
+	f = name ? am_family_lookup(name) : NULL;
+	return f != NULL && f->internal;
+}
+
 static void *
 ensemble_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 {
@@ -230,6 +252,11 @@ ensemble_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 			am_err_set(err, AM_ERR_CORRUPT, "ensemble member %d is invalid", i + 1);
 			return NULL;
 		}
+		if (member_is_internal(r->data + r->pos, len))
+		{
+			am_err_set(err, AM_ERR_CORRUPT, "ensemble member %d is itself an ensemble", i + 1);
+			return NULL;
+		}
 		m = am_model_deserialize(r->data + r->pos, len, err);
 		if (m == NULL)
 			return NULL;
@@ -244,8 +271,15 @@ ensemble_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 		e->members[i] = m;
 		wsum += e->weights[i];
 	}
-	for (int i = 0; i < e->n; i++)
-		e->weights[i] /= wsum;
+	/*
+	 * Weights are stored normalised: keep them bit for bit, as normalising
+	 * again could move them by an ulp on every reload.
+	 */
+	if (!(fabs(wsum - 1.0) <= 1e-9))
+	{
+		am_err_set(err, AM_ERR_CORRUPT, "ensemble weights do not add up to 1");
+		return NULL;
+	}
 	return e;
 }
 

@@ -10,6 +10,10 @@
 
 #include "prep.h"
 
+/* Rows and values of one block of encoded rows in am_model_predict(). */
+#define ENCODE_BLOCK_ROWS 4096
+#define ENCODE_BLOCK_CELLS (1 << 20)
+
 static bool contributions_raw(AmModel *m, const double *raw, double *out);
 
 void
@@ -42,13 +46,25 @@ am_model_predict(AmModel *m, const double *x, size_t ld, int n, double *out)
 		m->family->predict_fused(m->fused, x, ld, n, out);
 	else if (m->family->encoding == AM_ENCODING_DENSE)
 	{
-		/* Encode in blocks so a large batch does not double its memory. */
-		const int	block = 4096;
+		/*
+		 * Encode in blocks so a large batch does not double its memory: at
+		 * most ENCODE_BLOCK_CELLS values, and no more rows than asked for
+		 * (wide one-hot encodings, and Shapley paths of a few rows).
+		 */
 		int			q = m->prep->n_out;
+		int			block = ENCODE_BLOCK_CELLS / (q > 0 ? q : 1);
 		int			outs = am_task_outputs(m->schema->task, m->schema->n_classes);
 		double	   *raw = AM_NEW(double, m->prep->n_in);
 		double	   *row = AM_NEW(double, q);
-		double	   *enc = AM_NEW(double, (size_t) block * q);
+		double	   *enc;
+
+		if (block > ENCODE_BLOCK_ROWS)
+			block = ENCODE_BLOCK_ROWS;
+		if (block > n)
+			block = n;
+		if (block < 1)
+			block = 1;
+		enc = AM_NEW(double, (size_t) block * q);
 
 		for (int r0 = 0; r0 < n; r0 += block)
 		{
@@ -86,23 +102,26 @@ am_margin_of(AmTask task, double p)
  * Contributions that add up to probabilities (forests, trees), rescaled per
  * output so they add up to the margin instead (log-odds, or log-probability
  * for multiclass, whose softmax is the same): phi * (g(p) - g(base)) /
- * (p - base).  The sum stays exact and the features keep their proportions.
+ * (p - base), with p the model's own prediction of the row (pred), not the
+ * sum of the contributions: near 0 or 1 the rounding of that sum would be
+ * magnified by g.  The sum stays exact and the features keep their
+ * proportions.
  */
 static void
-probability_to_margin(AmTask task, int p, int outs, double *phi)
+probability_to_margin(AmTask task, int p, int outs, const double *pred, double *phi)
 {
 	for (int k = 0; k < outs; k++)
 	{
 		double		base = phi[(size_t) p * outs + k];
-		double		prob = base;
+		double		sum = 0.0;
+		double		prob = fmin(fmax(pred[k], PROB_FLOOR), 1 - PROB_FLOOR);
 		double		scale;
 
 		for (int j = 0; j < p; j++)
-			prob += phi[(size_t) j * outs + k];
+			sum += phi[(size_t) j * outs + k];
 		base = fmin(fmax(base, PROB_FLOOR), 1 - PROB_FLOOR);
-		prob = fmin(fmax(prob, PROB_FLOOR), 1 - PROB_FLOOR);
-		if (fabs(prob - base) > 1e-12)
-			scale = (am_margin_of(task, prob) - am_margin_of(task, base)) / (prob - base);
+		if (fabs(sum) > 1e-12)
+			scale = (am_margin_of(task, prob) - am_margin_of(task, base)) / sum;
 		else
 			scale = task == AM_TASK_BINARY ? 1.0 / (prob * (1 - prob)) : 1.0 / prob;
 		for (int j = 0; j < p; j++)
@@ -121,7 +140,13 @@ am_model_contributions(AmModel *m, const double *raw, double *out)
 	if (!contributions_raw(m, raw, out))
 		return false;
 	if (m->schema->task != AM_TASK_REGRESSION && m->family->contributions_in_probability)
-		probability_to_margin(m->schema->task, m->schema->n_features, outs, out);
+	{
+		double	   *pred = AM_NEW(double, outs);
+
+		am_model_predict_row(m, raw, pred);
+		probability_to_margin(m->schema->task, m->schema->n_features, outs, pred, out);
+		am_free(pred);
+	}
 	return true;
 }
 

@@ -154,6 +154,12 @@ typedef struct AmFamily
 	bool		(*contributions) (const void *model, const double *x, double *out);
 
 	/*
+	 * Optional: the model's out-of-bag score (accuracy, or R^2 for
+	 * regression) computed while fitting; NaN when there is none.
+	 */
+	double		(*out_of_bag_score) (const void *model);
+
+	/*
 	 * Optional, dense families: fold the preprocessing into the model so raw
 	 * rows are scored in one pass without building the dense encoding
 	 * (returns NULL when it cannot), and score raw rows with the result.

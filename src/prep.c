@@ -150,9 +150,10 @@ encode_value(const AmPrep *prep, int j, double x, double *out, size_t stride)
 		}
 		else
 		{
-			int			code = (int) x;
+			/* compare as doubles: a hostile value must not reach the cast */
+			int			code = x >= 0 && x < (double) (codes - 1) ? (int) x : -1;
 
-			if (code < 0 || code >= codes - 1)
+			if (code < 0)
 			{
 				/* "other": rare at training or unseen now */
 				if (prep->other_col[j])

@@ -36,6 +36,7 @@
 #define INITIAL_STEP 0.25
 #define MIN_STEP (1.0 / 64)
 #define EXPLORE_EVERY 5
+#define STALE_TRIALS 4			/* plus 2 per dimension: a trailing family's patience */
 #define CHEAP_START_CELLS 2000000.0	/* rows x features above which starts are cheap */
 
 const char *
@@ -80,6 +81,9 @@ am_model_fit(const AmDataset *d, const AmSchema *schema, const AmFamily *f,
 	m->family = f;
 	m->params = *params;
 	am_family_complete_params(f, &m->params);
+	/* a sampled combination the family cannot fit fails its trial */
+	if (!am_family_check_params(f, &m->params, d->task, err))
+		return NULL;
 	in.task = d->task;
 	in.n_classes = d->n_classes;
 	in.n = n;
@@ -221,6 +225,7 @@ typedef struct FamilyState
 	int			fails;
 	bool		improved;		/* since the last restart */
 	int			stale_restarts; /* restarts that followed no improvement */
+	int			since_progress; /* trials since the family last made progress */
 	int			trials;
 	int			ok_trials;
 	double		cost;			/* summed fit seconds */
@@ -463,8 +468,10 @@ trails_clearly(const Search *s, const FamilyState *fs)
 	const AmTrial *best = best_trial(s);
 	double		std;
 
-	if (best == NULL || !fs->has_inc)
+	if (best == NULL)
 		return false;
+	if (!fs->has_inc)
+		return fs->trials > 0;	/* every trial pruned or failed */
 	std = isnan(best->score_std) ? 0.0 : best->score_std;
 	return fabs(best->score - fs->inc_score) > fmax(2.0 * std, 1e-3 * fabs(best->score));
 }
@@ -501,12 +508,23 @@ finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 			if (progress)
 			{
 				fs->fails = 0;
+				fs->since_progress = 0;
 				fs->improved = true;
 				return;
 			}
 		}
 	}
 	fs->fails++;
+	/*
+	 * A family that trails the best clearly and has not moved for a round of
+	 * steps in every direction is retired: cheap families would otherwise
+	 * take most trials just for being cheap.
+	 */
+	if (++fs->since_progress >= STALE_TRIALS + 2 * fs->space.n_dims && trails_clearly(s, fs))
+	{
+		fs->done = true;
+		return;
+	}
 	if (fs->fails >= 2 * (fs->space.n_dims > 1 ? fs->space.n_dims : 1))
 	{
 		fs->fails = 0;
@@ -547,14 +565,32 @@ evaluate(Search *s, FamilyState *fs, const AmParams *p, const double *u)
 	remember(fs, p);
 	started = am_now();
 	run_trial(s, fs, t);
-	/* the whole trial's time, pruned folds and scoring included, is its cost */
-	fs->cost += am_now() - started;
+	/*
+	 * The whole trial's time, scoring included, is its cost; a pruned trial
+	 * counts as the full trial it would have been, or pruning would make a
+	 * family look cheap for doing badly.
+	 */
+	if (t->status == AM_TRIAL_PRUNED && t->n_folds > 0 && s->val.n_folds > t->n_folds)
+		fs->cost += (am_now() - started) * s->val.n_folds / t->n_folds;
+	else
+		fs->cost += am_now() - started;
 	s->new_trials++;
 	finish_trial(s, fs, u, index);
 	if (s->cfg->on_trial)
 		s->cfg->on_trial(s->cfg->arg, t, best_trial(s));
 	if (t->status == AM_TRIAL_STOPPED)
 		s->res->budget_exhausted = true;
+}
+
+/* Does a proposed configuration pass the family's cross-parameter checks? */
+static bool
+fits_family(const Search *s, const FamilyState *fs, const AmParams *p)
+{
+	AmParams	full = *p;
+	AmErr		err;
+
+	am_family_complete_params(fs->family, &full);
+	return am_family_check_params(fs->family, &full, s->cfg->data->task, &err);
 }
 
 /* The next configuration of a family around its incumbent; false if none new. */
@@ -598,7 +634,7 @@ propose(Search *s, FamilyState *fs, double *u, AmParams *p)
 				u[i] = u[i] < 0 ? 0 : (u[i] > 1 ? 1 : u[i]);
 		}
 		am_space_params(&fs->space, u, p);
-		if (!remembered(fs, p))
+		if (!remembered(fs, p) && fits_family(s, fs, p))
 			return true;
 		fs->fails++;			/* a repeat: counts as a step that went nowhere */
 		if (fs->fails >= 2 * (d > 1 ? d : 1))
@@ -705,6 +741,42 @@ init_families(Search *s)
 		}
 		s->fam[k] = tmp;
 	}
+}
+
+/*
+ * The starting configurations (as constrained by the user's hyperparameters)
+ * must pass the family's own checks: a combination that can never be fitted,
+ * such as gbm without max_depth and max_leaves, is an error before any data
+ * is touched, not a run of failed trials.
+ */
+static bool
+check_start_points(Search *s, AmErr *err)
+{
+	for (int i = 0; i < s->n_fam; i++)
+	{
+		const FamilyState *fs = &s->fam[i];
+
+		for (int cheap = 0; cheap <= 1; cheap++)
+		{
+			double		u[AM_MAX_PARAMS];
+			AmParams	p;
+
+			memset(&p, 0, sizeof(p));
+			am_space_start(&fs->space, cheap, u);
+			am_space_params(&fs->space, u, &p);
+			am_family_complete_params(fs->family, &p);
+			if (!am_family_check_params(fs->family, &p, s->cfg->data->task, err))
+			{
+				char		why[AM_ERR_LEN];
+
+				memcpy(why, err->msg, sizeof(why));
+				am_err_set(err, AM_ERR_PARAM, "invalid hyperparameters of algorithm \"%s\": %s",
+						   fs->family->name, why);
+				return false;
+			}
+		}
+	}
+	return true;
 }
 
 static FamilyState *
@@ -985,6 +1057,8 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	am_rng_seed(&s.rng, am_seed_derive(cfg->options->seed, 0x5EA7C4));
 	res->best = -1;
 	init_families(&s);
+	if (!check_start_points(&s, err))
+		return NULL;
 
 	if (cfg->options->cv_folds > d->n_rows)
 	{
