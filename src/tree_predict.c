@@ -147,7 +147,7 @@ finish_outputs(const TreeEnsemble *e, int nb, double *o)
  * TREE_GROUP at a time, their fixed-length walks being independent chains
  * the CPU overlaps; deep trees to their leaf.
  */
-#define TREE_GROUP 4
+#define TREE_GROUP 8
 
 static void
 margins_one(const TreeEnsemble *e, const double *x, double *out)
@@ -173,10 +173,25 @@ margins_one(const TreeEnsemble *e, const double *x, double *out)
 			for (int k = 0; k < n; k++)
 				at[k] = tree_leaf_of(e, t + k, x);
 		}
+		else if (!e->has_categorical)
+			for (int d = 0; d < depth; d++)
+			{
+				/* numeric splits: no branch, a NaN goes the node's missing way */
+#pragma GCC unroll 8
+				for (int k = 0; k < TREE_GROUP; k++)
+				{
+					const TreeNode *nd = &nodes[k][at[k]];
+					double		v = x[nd->feature];
+					double		th = nd->u.threshold;
+
+					at[k] = nd->left + ((v > th) |
+										(!(nd->flags & TREE_MISSING_LEFT) & !(v <= th)));
+				}
+			}
 		else
 			for (int d = 0; d < depth; d++)
 			{
-#pragma GCC unroll 4
+#pragma GCC unroll 8
 				for (int k = 0; k < TREE_GROUP; k++)
 				{
 					const TreeNode *nd = &nodes[k][at[k]];
