@@ -18,7 +18,8 @@
  * Categorical features (LightGBM's method): occupied categories sorted by
  * G / (H + cat_smooth) -- the share of the node's most frequent class for
  * classification trees -- and every prefix of that order tried as the left
- * set.  Extra trees draw one threshold (one random category subset) per
+ * set; categories with less than a quarter of cat_smooth hessian in the
+ * node are pooled into one item first.  Extra trees draw one threshold (one random category subset) per
  * feature instead.
  *
  * Called from worker threads: no am_* functions here.
@@ -30,6 +31,7 @@
 #include <string.h>
 
 #define MAX_WIDTH (TREE_MAX_CLASSES + 2)
+#define CAT_POOL_SHARE 0.25		/* of cat_smooth: smaller categories are pooled */
 
 typedef struct CatItem
 {
@@ -273,20 +275,29 @@ cmp_item(const void *a, const void *b)
 	return x->bin - y->bin;
 }
 
+/* The channel categories are ordered by: the node's top class, or the gradient. */
+static int
+cat_key_channel(const TreeSplitContext *sc, const double *T)
+{
+	int			top = 0;
+
+	/* classification trees order by the share of the node's top class */
+	if (sc->cfg->mode == TREE_STATS_CLASS)
+		for (int k = 1; k < sc->n_channels; k++)
+			if (T[k] > T[top])
+				top = k;
+	return top;
+}
+
 /* Occupied categories of a node with their ordering key. */
 static int
 cat_items(const TreeSplitContext *sc, const TreeCompact *c, const double *T,
 		  CatItem *items)
 {
 	int			K = sc->n_channels,
-				top = 0;
+				top = cat_key_channel(sc, T);
 	double		smooth = sc->cfg->cat_smooth;
 
-	/* classification trees order by the share of the node's top class */
-	if (sc->cfg->mode == TREE_STATS_CLASS)
-		for (int k = 1; k < K; k++)
-			if (T[k] > T[top])
-				top = k;
 	for (int i = 0; i < c->m; i++)
 	{
 		items[i].bin = c->bin[i];
@@ -296,12 +307,58 @@ cat_items(const TreeSplitContext *sc, const TreeCompact *c, const double *T,
 	return c->m;
 }
 
+/*
+ * Categories with less hessian (weight) in the node than CAT_POOL_SHARE x
+ * cat_smooth are too small to be placed by their own statistics, which would mostly be noise
+ * (LightGBM's min_data_per_group): they go together as one item, bin -1,
+ * ordered by their pooled statistics.  Returns the new item count.
+ */
+static int
+pool_small_items(const TreeSplitContext *sc, const double *T, CatItem *items, int n,
+				 double *pooled, int *small_bins, int *n_small)
+{
+	int			K = sc->n_channels,
+				S = sc->width,
+				kept = 0;
+	double		least = sc->cfg->cat_smooth * CAT_POOL_SHARE;
+
+	*n_small = 0;
+	memset(pooled, 0, sizeof(double) * S);
+	for (int i = 0; i < n; i++)
+	{
+		if (items[i].slot[K] < least)
+		{
+			for (int j = 0; j < S; j++)
+				pooled[j] += items[i].slot[j];
+			small_bins[(*n_small)++] = items[i].bin;
+		}
+		else
+			items[kept++] = items[i];
+	}
+	if (*n_small > 0)
+	{
+		items[kept].bin = -1;
+		items[kept].slot = pooled;
+		items[kept].key = pooled[cat_key_channel(sc, T)] / (pooled[K] + sc->cfg->cat_smooth);
+		kept++;
+	}
+	return kept;
+}
+
 static void
-set_bits(GrowSplit *s, const CatItem *items, int n_left)
+set_bits(GrowSplit *s, const CatItem *items, int n_left, const int *small_bins, int n_small)
 {
 	memset(s->cat_bins, 0, sizeof(s->cat_bins));
 	for (int i = 0; i < n_left; i++)
+	{
+		if (items[i].bin < 0)
+		{
+			for (int k = 0; k < n_small; k++)
+				s->cat_bins[small_bins[k] >> 5] |= 1u << (small_bins[k] & 31);
+			continue;
+		}
 		s->cat_bins[items[i].bin >> 5] |= 1u << (items[i].bin & 31);
+	}
 	s->categorical = true;
 	s->bin = 0;
 }
@@ -315,6 +372,9 @@ scan_categorical(const TreeSplitContext *sc, const TreeCompact *c, const double 
 	CatItem		items[TREE_MAX_BINS + 1];
 	int			n = cat_items(sc, c, T, items);
 	double		L[MAX_WIDTH];
+	double		pooled[MAX_WIDTH];
+	int			small_bins[TREE_MAX_BINS + 1];
+	int			n_small = 0;
 	int			best_prefix = -1;
 
 	if (n < 2)
@@ -341,9 +401,12 @@ scan_categorical(const TreeSplitContext *sc, const TreeCompact *c, const double 
 				L[j] += items[i].slot[j];
 		consider(sc, L, c->miss, has_missing, T, parent, feature, 0, best, NULL);
 		if (best->gain > before)
-			set_bits(best, items, k);
+			set_bits(best, items, k, NULL, 0);
 		return;
 	}
+	n = pool_small_items(sc, T, items, n, pooled, small_bins, &n_small);
+	if (n < 2)
+		return;
 	qsort(items, n, sizeof(CatItem), cmp_item);
 	for (int i = 0; i + 1 < n; i++)
 	{
@@ -356,7 +419,7 @@ scan_categorical(const TreeSplitContext *sc, const TreeCompact *c, const double 
 			best_prefix = i + 1;
 	}
 	if (best_prefix > 0 && best->feature == feature)
-		set_bits(best, items, best_prefix);
+		set_bits(best, items, best_prefix, small_bins, n_small);
 }
 
 void
