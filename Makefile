@@ -30,6 +30,8 @@ OBJS = $(PURE_OBJS) $(PG_OBJS)
 
 REGRESS = setup basics trees errors bad_input governance serving insight report jobs cancel
 REGRESS_OPTS = --inputdir=. --load-extension=automl
+ISOLATION = train-race deploy-race deploy-visibility predict-drop drop-job scoring-xact
+ISOLATION_OPTS = --load-extension=automl
 
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Werror=implicit-function-declaration

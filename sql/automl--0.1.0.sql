@@ -246,6 +246,23 @@ CREATE TRIGGER model_privileges_invalidate AFTER INSERT OR UPDATE OR DELETE OR T
 CREATE TRIGGER model_names_invalidate AFTER UPDATE OR DELETE OR TRUNCATE
     ON automl.model_names FOR EACH STATEMENT EXECUTE FUNCTION automl._invalidate_cache();
 
+-- A job that ends without a model (failed, cancelled, or marked failed because
+-- its worker died: killed, server restart) ends its run too, so no run stays
+-- 'running' with nobody running it.  (Job rows are written as the extension
+-- owner only.)
+CREATE FUNCTION automl._job_ended() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE automl.runs SET status = 'failed', finished_at = coalesce(NEW.finished_at, now())
+     WHERE run_id = NEW.run_id AND status = 'running';
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER job_table_run_ended AFTER UPDATE OF state ON automl.job_table
+    FOR EACH ROW WHEN (NEW.state IN ('failed', 'cancelled') AND NEW.run_id IS NOT NULL)
+    EXECUTE FUNCTION automl._job_ended();
+
 -- ---------------------------------------------------------------------------
 -- Views (security_invoker: they show what the querying role may see)
 -- ---------------------------------------------------------------------------

@@ -315,12 +315,33 @@ automl_drop(PG_FUNCTION_ARGS)
 	}
 	else
 	{
+		Datum		jobs;
+
 		(void) catalog_lock_live_version(name);
 		(void) catalog_exec("DELETE FROM automl.deployments WHERE name = $1",
 							1, types, values, NULL, SPI_OK_DELETE, &isnull);
 		(void) catalog_exec("DELETE FROM automl.models WHERE name = $1",
 							1, types, values, NULL, SPI_OK_DELETE, &isnull);
-		(void) catalog_exec("DELETE FROM automl.runs WHERE name = $1",
+
+		/*
+		 * A background job still training the name has committed its run
+		 * (and trials) and goes on writing to it: keep that run, or the job
+		 * would fail on a foreign key; it stores a new first version.
+		 */
+		jobs = catalog_exec("SELECT pg_catalog.string_agg(job_id::pg_catalog.text, ', ' "
+							"ORDER BY job_id) FROM automl.job_table "
+							"WHERE name = $1 AND state IN ('queued', 'running')",
+							1, types, values, NULL, SPI_OK_SELECT, &isnull);
+		if (!isnull)
+			ereport(NOTICE,
+					(errmsg("a background training of model \"%s\" is still going on (job %s)",
+							name, TextDatumGetCString(jobs)),
+					 errdetail("Its run is kept; when it finishes it stores version 1 of a new model \"%s\".",
+							   name),
+					 errhint("Stop it with automl.cancel(job).")));
+		(void) catalog_exec("DELETE FROM automl.runs r WHERE r.name = $1 "
+							"AND NOT EXISTS (SELECT FROM automl.job_table j "
+							"WHERE j.run_id = r.run_id AND j.state IN ('queued', 'running'))",
 							1, types, values, NULL, SPI_OK_DELETE, &isnull);
 		(void) catalog_exec("DELETE FROM automl.model_names WHERE name = $1",
 							1, types, values, NULL, SPI_OK_DELETE, &isnull);

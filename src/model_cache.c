@@ -135,6 +135,12 @@ model_cache_deployed_version(const char *name)
 	int32		version;
 
 	create_caches();
+	/*
+	 * A deploy, drop or revoke another session committed must be seen by the
+	 * next statement even inside a transaction block, where no new relation
+	 * lock would process the invalidation for us.  Once per statement.
+	 */
+	AcceptInvalidationMessages();
 	e = hash_search(deploy_cache, name, HASH_FIND, NULL);
 	if (e != NULL)
 		return e->version;
@@ -258,6 +264,7 @@ model_cache_acquire(const char *name, int32 version, MemoryContext pin_cxt)
 	MemoryContextCallback *cb;
 
 	create_caches();
+	AcceptInvalidationMessages();	/* see model_cache_deployed_version() */
 	memset(&key, 0, sizeof(key));
 	strlcpy(key.name, name, NAMEDATALEN);
 	key.version = version;

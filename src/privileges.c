@@ -133,6 +133,8 @@ has_model_privilege(const char *name, AmPrivilege p, bool *exists)
 		priv_cache = hash_create("automl privileges", 64, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
+	/* a revoke committed by another session counts from the next statement */
+	AcceptInvalidationMessages();
 	memset(&key, 0, sizeof(key));
 	strlcpy(key.name, name, NAMEDATALEN);
 	key.role = GetUserId();

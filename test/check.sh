@@ -3,8 +3,9 @@
 #
 # Installs missing packages, builds and installs the extension, runs the
 # kernel unit tests, starts a throwaway cluster and runs the pg_regress
-# suite against it, then the multi-session tests under test/ (concurrent
-# scoring and deploys, a hot standby), each on clusters of their own.  Exits non-zero
+# suite and the isolation specs (specs/) against it, then the multi-session
+# tests under test/ (concurrent scoring and deploys, crash recovery, jobs,
+# cancel, a hot standby, reports), each on clusters of their own.  Exits non-zero
 # on any failure.  This is what CI (.ci/run) runs.
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
@@ -19,9 +20,10 @@ trap 'cluster_stop; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 cluster_start "$dir"
 
-echo "== regression tests"
+echo "== regression and isolation tests"
 if ! make -s installcheck; then
 	[ -f regression.diffs ] && head -200 regression.diffs
+	[ -f output_iso/regression.diffs ] && head -200 output_iso/regression.diffs
 	exit 1
 fi
 cluster_check_crashes
@@ -29,6 +31,7 @@ cluster_stop
 
 echo "== multi-session tests"
 test/concurrency.sh
+test/crash_recovery.sh
 test/jobs.sh
 test/cancel_phases.sh
 test/replica.sh
