@@ -28,7 +28,7 @@ OTHER_FAMILY_OBJS = src/knn.o src/naive_bayes.o src/mlp.o
 PURE_OBJS += $(TREE_OBJS) $(OTHER_FAMILY_OBJS)
 OBJS = $(PURE_OBJS) $(PG_OBJS)
 
-REGRESS = setup basics trees errors bad_input governance serving insight report jobs cancel
+REGRESS = setup basics trees search errors bad_input governance serving insight report jobs cancel
 REGRESS_OPTS = --inputdir=. --load-extension=automl
 ISOLATION = train-race deploy-race deploy-visibility predict-drop drop-job scoring-xact
 ISOLATION_OPTS = --load-extension=automl

@@ -359,7 +359,8 @@ class_weights(const AmDataset *d)
 
 /*
  * Trials of the name's most recent finished run, to warm start a resumed
- * search; only when that run read the same data (same fingerprint).
+ * search (complete and pruned ones); only when that run read the same data
+ * (same fingerprint).
  */
 static int
 resumed_trials(const TrainArgs *args, const char *fingerprint, AmTrial **out)
@@ -378,7 +379,7 @@ resumed_trials(const TrainArgs *args, const char *fingerprint, AmTrial **out)
 							  "                  WHERE m.name = $1 AND m.run_id IS NOT NULL "
 							  "                  AND m.data_fingerprint = $2 "
 							  "                  ORDER BY m.version DESC LIMIT 1) "
-							  "AND t.status = 'ok' ORDER BY t.trial",
+							  "AND t.status IN ('ok', 'pruned') ORDER BY t.trial",
 							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the trials to resume");
 	n = (int) SPI_processed;
@@ -431,7 +432,10 @@ resumed_trials(const TrainArgs *args, const char *fingerprint, AmTrial **out)
 		}
 		d = SPI_getbinval(tup, td, 6, &isnull);
 		t->fit_seconds = isnull ? 0 : DatumGetFloat8(d);
-		t->status = AM_TRIAL_OK;
+		/* pruned trials count as tried, so the search does not repeat them */
+		t->status = strcmp(SPI_getvalue(tup, td, 7), "pruned") == 0 ? AM_TRIAL_PRUNED : AM_TRIAL_OK;
+		if (t->status == AM_TRIAL_PRUNED)
+			snprintf(t->error, sizeof(t->error), "pruned in the run resumed");
 	}
 	*out = trials;
 	return n;

@@ -82,6 +82,16 @@ typedef struct AmErr
 	char		msg[AM_ERR_LEN];
 } AmErr;
 
+/*
+ * Run fn(arg).  Inside the server an error raised underneath that concerns
+ * resources only (automl.memory_limit, out of memory) is caught: fn's
+ * result is NULL and err says why, so one trial that does not fit fails
+ * alone.  Every other error (cancel, timeout, ...) propagates.  Outside the
+ * server it simply calls fn.
+ */
+typedef void *(*AmGuardedFn) (void *arg, AmErr *err);
+extern void *am_guarded(AmGuardedFn fn, void *arg, AmErr *err);
+
 extern void am_err_set(AmErr *err, AmErrKind kind, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 extern void am_err_clear(AmErr *err);

@@ -6,7 +6,9 @@
  */
 #include "automl.h"
 
+#include "access/xact.h"
 #include "miscadmin.h"
+#include "utils/resowner.h"
 #include "utils/memutils.h"
 
 static MemoryContext budget_context = NULL;
@@ -174,4 +176,51 @@ automl_raise(const AmErr *err, const char *context)
 			(errcode(automl_errcode(err->kind)),
 			 errmsg("%s", err->msg)));
 	pg_unreachable();
+}
+
+/*
+ * am_guarded(): fn runs in a subtransaction, so an error inside it can be
+ * caught safely (locks, buffers and resource owners are cleaned up by the
+ * rollback).  Only resource errors are turned into a failure; memory fn
+ * allocated stays in the caller's context (a trial's scratch scope frees it).
+ */
+void *
+am_guarded(AmGuardedFn fn, void *arg, AmErr *err)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	void	   *volatile result = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		result = fn(arg, err);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED &&
+			edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY)
+		{
+			FreeErrorData(edata);
+			PG_RE_THROW();
+		}
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		am_err_set(err, AM_ERR_DATA, "%s%s%s", edata->message,
+				   edata->detail ? " " : "", edata->detail ? edata->detail : "");
+		FreeErrorData(edata);
+		result = NULL;
+	}
+	PG_END_TRY();
+	return result;
 }

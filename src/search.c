@@ -356,6 +356,27 @@ store_prediction(Search *s, int trial_index, double score)
  * trails the best trial's mean on the same folds by more than twice the
  * best trial's fold-to-fold spread.
  */
+/* One fold's fit, as am_guarded() runs it. */
+typedef struct FoldFit
+{
+	Search	   *s;
+	const FamilyState *fs;
+	const AmTrial *t;
+	const int  *train;
+	int			n_train;
+	uint64_t	seed;
+} FoldFit;
+
+static void *
+fit_fold(void *arg, AmErr *err)
+{
+	FoldFit    *fa = arg;
+	const AmSearchConfig *cfg = fa->s->cfg;
+
+	return am_model_fit(cfg->data, cfg->schema, fa->t->family, &fa->t->params, fa->train,
+						fa->n_train, cfg->weights, fa->s->prepared[fa->fs->index], fa->seed, err);
+}
+
 static void
 run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 {
@@ -376,6 +397,7 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 					n_valid;
 		AmModel    *m;
 		AmErr		err;
+		FoldFit		fa;
 		double		t0,
 					t1,
 					t2;
@@ -394,10 +416,14 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 		am_err_clear(&err);
 		split_fold(&s->val, d->n_rows, f, &train, &n_train, &valid, &n_valid);
 		t0 = am_now();
-		m = am_model_fit(d, cfg->schema, t->family, &t->params, train, n_train, cfg->weights,
-						 s->prepared[fs->index],
-						 am_seed_derive(cfg->options->seed, (uint64_t) t->number * 1000 + f),
-						 &err);
+		fa.s = s;
+		fa.fs = fs;
+		fa.t = t;
+		fa.train = train;
+		fa.n_train = n_train;
+		fa.seed = am_seed_derive(cfg->options->seed, (uint64_t) t->number * 1000 + f);
+		/* a fold that does not fit in memory fails its trial, not the search */
+		m = am_guarded(fit_fold, &fa, &err);
 		t1 = am_now();
 		t->fit_seconds += t1 - t0;
 		if (m == NULL)
@@ -806,6 +832,9 @@ take_history(Search *s)
 		remember(fs, &old->params);
 		finish_trial(s, fs, NULL, index);
 		fs->trials--;			/* cost estimates come from this run */
+		/* recorded again under this run, marked resumed */
+		if (s->cfg->on_trial)
+			s->cfg->on_trial(s->cfg->arg, &s->res->trials[index], best_trial(s));
 	}
 }
 

@@ -252,6 +252,12 @@ hist_buffers_wanted(const TreeGrower *g, int max_plans)
 		want = (size_t) cfg->max_leaves + MIN_HIST_BUFFERS;
 	else
 		want = ((size_t) 1 << (cfg->max_depth < 20 ? cfg->max_depth : 20)) + MIN_HIST_BUFFERS;
+	/* no level holds more splittable nodes than half the rows */
+	if (want > (size_t) g->max_rows / 2 + MIN_HIST_BUFFERS)
+		want = (size_t) g->max_rows / 2 + MIN_HIST_BUFFERS;
+	/* buffers are a cache (a node without one is built directly): half the free memory */
+	if (cap > am_memory_available() / 2 / (g->hist_size * sizeof(double) + 1))
+		cap = am_memory_available() / 2 / (g->hist_size * sizeof(double) + 1);
 	if (want > cap)
 		want = cap;
 	if (want < MIN_HIST_BUFFERS)

@@ -85,6 +85,12 @@ am_memory_available(void)
 }
 
 void *
+am_guarded(AmGuardedFn fn, void *arg, AmErr *err)
+{
+	return fn(arg, err);
+}
+
+void *
 am_scope_begin(void)
 {
 	return NULL;

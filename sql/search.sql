@@ -1,0 +1,50 @@
+-- search: the budget is kept, failures stay inside their trial, resume goes on
+SET client_min_messages = warning;
+
+-- a candidate that does not fit automl.memory_limit fails alone: it is
+-- recorded with its reason and the search goes on
+CREATE TABLE wide_enough AS
+SELECT i AS id, (i % 97)::float8 AS a, (i % 89)::float8 / 7 AS b, (i * 7 % 83)::float8 AS c,
+       (i % 97) + (i % 89) / 7.0 + (i % 5) AS y
+  FROM generate_series(1, 1000) i;
+SET automl.memory_limit = '4MB';
+SELECT name, trials FROM automl.train('one_fails', 'wide_enough', 'y', exclude => '{id}',
+    algorithms => '{linear,gbm}', max_trials => 4,
+    options => '{"hyperparameters": {"gbm": {"n_estimators": 100000, "max_depth": 20}}}');
+RESET automl.memory_limit;
+SELECT algorithm, status, count(*) AS trials,
+       bool_and(error LIKE 'training needs more memory than automl.memory_limit allows%') AS memory_error
+  FROM automl.trials WHERE name = 'one_fails' GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- a 5-second budget on 50,000 rows returns within 7 seconds, with a model
+CREATE TABLE big AS
+SELECT i AS id, (i % 1000) / 10.0 AS x1, (i * 7919 % 1000) / 10.0 AS x2, (i % 7)::text AS g,
+       CASE WHEN (i % 1000) / 10.0 + (i * 7919 % 1000) / 20.0 + (i % 7) * 3 > 90 THEN 'yes' ELSE 'no' END AS y
+  FROM generate_series(1, 50000) i;
+SELECT clock_timestamp() AS t0 \gset
+SELECT name, score > 0.9 AS good FROM automl.train('big', 'big', 'y', exclude => '{id}',
+                                                   time_budget => '5 s');
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '7 s' AS within_budget;
+SELECT count(*) > 1 AS several_trials, bool_and(t.finished_at <= r.started_at + interval '6 s') AS in_time
+  FROM automl.trials t JOIN automl.runs r USING (run_id) WHERE r.name = 'big';
+
+-- resume: the second run takes the first run's trials as done and adds its own
+SELECT name, version, trials FROM automl.train('resumed', 'wide_enough', 'y', exclude => '{id}',
+    max_trials => 4, options => '{"seed": 3}');
+SELECT name, version, trials FROM automl.train('resumed', 'wide_enough', 'y', exclude => '{id}',
+    max_trials => 4, options => '{"seed": 3, "resume": true}');
+SELECT r.version, count(*) AS trials, count(*) FILTER (WHERE t.resumed) AS resumed
+  FROM automl.trials t JOIN automl.runs r USING (run_id)
+ WHERE r.name = 'resumed' GROUP BY r.version ORDER BY r.version;
+-- the resumed trials are the first run's, configuration for configuration
+SELECT bool_and(a.hyperparameters = b.hyperparameters AND a.score = b.score) AS same_trials
+  FROM automl.trials a JOIN automl.runs ra USING (run_id),
+       automl.trials b JOIN automl.runs rb ON rb.run_id = b.run_id
+ WHERE ra.name = 'resumed' AND ra.version = 1 AND rb.name = 'resumed' AND rb.version = 2
+   AND b.resumed AND a.trial = b.trial;
+-- resuming on changed data starts afresh, and says so
+UPDATE wide_enough SET y = y + 1 WHERE id = 1;
+SET client_min_messages = notice;
+SET automl.progress = off;
+SELECT name, version FROM automl.train('resumed', 'wide_enough', 'y', exclude => '{id}',
+    max_trials => 1, options => '{"seed": 3, "resume": true, "ensemble": false}');
