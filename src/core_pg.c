@@ -206,16 +206,14 @@ am_guarded(AmGuardedFn fn, void *arg, AmErr *err)
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED &&
-			edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY)
-		{
-			FreeErrorData(edata);
-			PG_RE_THROW();
-		}
 		FlushErrorState();
+		/* the subtransaction goes first, also for an error passed on */
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED &&
+			edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY)
+			ReThrowError(edata);
 		am_err_set(err, AM_ERR_DATA, "%s%s%s", edata->message,
 				   edata->detail ? " " : "", edata->detail ? edata->detail : "");
 		FreeErrorData(edata);
