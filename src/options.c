@@ -9,6 +9,9 @@
 
 #include "json.h"
 
+/* Nonzero hyperparameter values must be at least this large in magnitude. */
+#define AM_PARAM_TINY 1e-300
+
 void
 am_options_init(AmTrainOptions *o)
 {
@@ -129,6 +132,17 @@ param_value(const AmFamily *f, const AmParamSpec *s, const AmJson *v, double *ou
 				   s->name, f->name, v->number);
 		return false;
 	}
+	/*
+	 * Numbers this close to 0 (subnormal ones from 2.2e-308 down) are no
+	 * meaningful setting: say so rather than search or train with them.
+	 */
+	if (v->number != 0 && fabs(v->number) < AM_PARAM_TINY)
+	{
+		am_err_set(err, AM_ERR_PARAM,
+				   "hyperparameter \"%s\" of algorithm \"%s\" must be 0 or at least %g, not %g",
+				   s->name, f->name, AM_PARAM_TINY, v->number);
+		return false;
+	}
 	*out = v->number;
 	return true;
 }
@@ -156,6 +170,13 @@ parse_constraint(const AmFamily *f, const AmParamSpec *s, const AmJson *v,
 		const AmJson *lo = am_json_get(v, "min");
 		const AmJson *hi = am_json_get(v, "max");
 
+		if (s->choices)
+		{
+			/* the search would ignore the range and try every choice */
+			am_err_set(err, AM_ERR_PARAM, "hyperparameter \"%s\" of algorithm \"%s\" takes a choice or a list of choices, not a range",
+					   s->name, f->name);
+			return false;
+		}
 		for (int i = 0; i < v->n; i++)
 			if (strcmp(v->keys[i], "min") != 0 && strcmp(v->keys[i], "max") != 0)
 			{

@@ -7,6 +7,8 @@
 #include "search.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double
@@ -86,6 +88,22 @@ am_space_init(AmSpace *sp, const AmFamily *f, const AmFamilyConstraints *fc)
 	}
 }
 
+/*
+ * v rounded to "digits" significant decimal digits, through its decimal
+ * text: right for every finite double.  (Scaling by pow(10, 3 - exponent)
+ * overflows to infinity below about 1e-305 and turned such values into NaN.)
+ */
+static double
+round_significant(double v, int digits)
+{
+	char		buf[48];
+
+	if (v == 0 || !isfinite(v))
+		return v;
+	snprintf(buf, sizeof(buf), "%.*e", digits - 1, v);
+	return strtod(buf, NULL);
+}
+
 static double
 dim_value(const AmSpaceDim *d, double u)
 {
@@ -104,14 +122,30 @@ dim_value(const AmSpaceDim *d, double u)
 		v = d->lo + u * (d->hi - d->lo);
 	if (d->integer)
 		v = round(v);
-	/* keep 4 significant digits: configurations read well and repeat exactly */
 	else if (v != 0)
 	{
-		double		scale = pow(10.0, 3 - floor(log10(fabs(v))));
+		/*
+		 * Keep 4 significant digits, so configurations read well and repeat
+		 * exactly; more when the range is narrower than that precision (a
+		 * user's {"min": 0.10001, "max": 0.10002}), so the search still
+		 * moves inside it instead of landing on a bound.
+		 */
+		int			digits = 4;
+		double		width = d->hi - d->lo;
 
-		v = round(v * scale) / scale;
+		if (width > 0 && isfinite(width))
+		{
+			double		extra = floor(log10(fabs(v))) - floor(log10(width));
+
+			if (extra > 0)
+				digits += extra > 13 ? 13 : (int) extra;
+		}
+		v = round_significant(v, digits);
 	}
-	return v < d->lo && d->n_values == 0 ? d->lo : (v > d->hi && d->n_values == 0 ? d->hi : v);
+	/* the rounding may step outside the range; never return NaN */
+	if (!(v >= d->lo))
+		return d->lo;
+	return v > d->hi ? d->hi : v;
 }
 
 static double

@@ -183,6 +183,22 @@ read_node(AmReader *r, TreeEnsemble *e, int i, int self)
 	return am_r_ok(r);
 }
 
+/*
+ * Fewest bytes the nodes of a valid tree of n nodes take: (n + 1) / 2
+ * leaves of kind, cover and leaf_dim values, and the other nodes splits of
+ * at least 21 bytes.  Checked before room_for_nodes(), which holds leaf_dim
+ * values for every node: with MIN_NODE_BYTES alone, a forest of 1000
+ * classes bought 8000 bytes per 17 bytes of input.
+ */
+static bool
+tree_fits(AmReader *r, const TreeEnsemble *e, uint32_t n)
+{
+	uint64_t	leaves = ((uint64_t) n + 1) / 2;
+	uint64_t	need = leaves * (9 + 8 * (uint64_t) e->leaf_dim) + ((uint64_t) n - leaves) * 21;
+
+	return need <= am_r_remaining(r);
+}
+
 static bool
 read_trees(AmReader *r, TreeEnsemble *e)
 {
@@ -200,7 +216,7 @@ read_trees(AmReader *r, TreeEnsemble *e)
 		uint32_t	output = am_r_u32(r);
 		uint32_t	depth = am_r_u32(r);
 
-		if (!am_r_ok(r) || n_nodes < 1 || depth > TREE_DEPTH_LIMIT ||
+		if (!am_r_ok(r) || n_nodes < 1 || depth > TREE_DEPTH_LIMIT || !tree_fits(r, e, n_nodes) ||
 			(uint64_t) e->n_nodes + n_nodes > INT32_MAX / 2 ||
 			(e->combine == TREE_COMBINE_SUM ? output >= (uint32_t) e->n_outputs : output != 0))
 			return false;

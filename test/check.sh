@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 build_and_install
 echo "== kernel unit tests"
 make -s unit
+echo "== fuzzing (short run: seeds, saved regressions, fixed executions per target)"
+test/fuzz/run.sh
 
 dir=$(cluster_dir check)
 trap 'cluster_stop; rm -rf "$dir"' EXIT

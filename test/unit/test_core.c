@@ -112,6 +112,11 @@ test_options(void)
 			{"{\"hyperparameters\": {\"linear\": {\"max_iter\": 1.5}}}", "must be an integer"},
 			{"{\"hyperparameters\": {\"linear\": {\"alpha\": {\"min\": 2, \"max\": 1}}}}", "min 2 above max 1"},
 			{"{\"hyperparameters\": {\"linear\": {\"alpha\": \"big\"}}}", "must be a number, not string"},
+			{"{\"hyperparameters\": {\"gbm\": {\"cat_smooth\": {\"min\": 1e-310, \"max\": 10}}}}",
+			"\"cat_smooth\" of algorithm \"gbm\" must be 0 or at least 1e-300, not 1e-310"},
+			{"{\"hyperparameters\": {\"linear\": {\"alpha\": [0, 4e-320]}}}", "must be 0 or at least 1e-300"},
+			{"{\"hyperparameters\": {\"knn\": {\"weights\": {\"min\": \"uniform\", \"max\": \"uniform\"}}}}",
+			"\"weights\" of algorithm \"knn\" takes a choice or a list of choices, not a range"},
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -420,6 +425,46 @@ test_search_space(void)
 		CHECK(am_param(&p, "alpha") >= 1e-2 && am_param(&p, "alpha") <= 1.0);
 		CHECK(am_param(&p, "max_iter") == 77);
 	}
+
+	/*
+	 * Rounding to 4 significant digits must hold for any finite bound (the
+	 * parser refuses values below 1e-300, the space must not need it to):
+	 * pow(10, 3 - floor(log10(v))) overflowed below 1e-305 and gave NaN.
+	 */
+	{
+		static const double ranges[][2] = {{1e-310, 10}, {4.9e-324, 1e-320}, {0, 1e-315},
+		{1e-300, 1e6}};
+
+		for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		{
+			fc.c[1].lo = ranges[r][0];
+			fc.c[1].hi = ranges[r][1];
+			am_space_init(&sp, f, &fc);
+			for (int i = 0; i <= 20; i++)
+			{
+				double		v;
+
+				u[0] = i / 20.0;
+				am_space_params(&sp, u, &p);
+				v = am_param(&p, "alpha");
+				CHECK(isfinite(v) && v >= ranges[r][0] && v <= ranges[r][1]);
+			}
+		}
+	}
+	/* a range narrower than 4 digits is still searched inside, not at a bound */
+	fc.c[1].lo = 0.10001;
+	fc.c[1].hi = 0.10002;
+	am_space_init(&sp, f, &fc);
+	u[0] = 0.5;
+	am_space_params(&sp, u, &p);
+	CHECK(am_param(&p, "alpha") > 0.10001 && am_param(&p, "alpha") < 0.10002);
+	/* the usual rounding */
+	fc.c[1].lo = 1e-5;
+	fc.c[1].hi = 1.0;
+	am_space_init(&sp, f, &fc);
+	u[0] = 0.77;
+	am_space_params(&sp, u, &p);
+	CHECK(am_param(&p, "alpha") == 0.07079);
 }
 
 /* The whole search on a small problem: reproducible, budget-respecting. */
