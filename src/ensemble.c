@@ -284,6 +284,39 @@ ensemble_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 }
 
 static bool
+same_feature(const AmFeature *a, const AmFeature *b)
+{
+	if (strcmp(a->name, b->name) != 0 || a->categorical != b->categorical ||
+		a->part != b->part || a->n_levels != b->n_levels)
+		return false;
+	for (int l = 0; a->categorical && l < a->n_levels; l++)
+		if (strcmp(a->levels[l], b->levels[l]) != 0)
+			return false;
+	return true;
+}
+
+bool
+am_ensemble_check_members(const void *fitted, const AmSchema *schema, AmErr *err)
+{
+	const EnsembleModel *e = fitted;
+
+	for (int i = 0; i < e->n; i++)
+	{
+		const AmSchema *ms = e->members[i]->schema;
+
+		for (int j = 0; j < schema->n_features; j++)
+			if (!same_feature(&schema->features[j], &ms->features[j]))
+			{
+				am_err_set(err, AM_ERR_CORRUPT,
+						   "ensemble member %d reads feature %d differently from the ensemble",
+						   i + 1, j + 1);
+				return false;
+			}
+	}
+	return true;
+}
+
+static bool
 ensemble_importance(const void *model, AmImportanceKind kind, double *out)
 {
 	const EnsembleModel *e = model;

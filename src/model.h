@@ -169,6 +169,12 @@ typedef struct AmFamily
 								  double *out);
 } AmFamily;
 
+/*
+ * ensemble.c: do an ensemble's members read the features as the ensemble does (same
+ * names, kinds and category levels)?  Checked after deserializing.
+ */
+extern bool am_ensemble_check_members(const void *fitted, const AmSchema *schema, AmErr *err);
+
 /* model_registry.c */
 extern const AmFamily *am_family_lookup(const char *name);
 extern int	am_family_count(void);

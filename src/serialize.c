@@ -327,6 +327,8 @@ am_model_deserialize(const void *data, size_t len, AmErr *err)
 					   family_name);
 		return NULL;
 	}
+	if (m->family->internal && !am_ensemble_check_members(m->fitted, m->schema, err))
+		return NULL;
 	am_model_init_scratch(m);
 	return m;
 }
