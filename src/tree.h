@@ -366,6 +366,14 @@ typedef struct TreeEnsemble
 	bool		has_categorical;	/* some split is categorical */
 	double		oob_score;		/* forests with bootstrap; NaN otherwise */
 	int			max_depth;		/* over all trees */
+	/*
+	 * Shallow ensembles as they are scored one row at a time: every tree's
+	 * nodes at a fixed stride (2^(max_depth + 1) nodes), so eight walks side
+	 * by side share one base pointer.  Built for loaded models by
+	 * tree_ensemble_pad(); NULL otherwise.
+	 */
+	TreeNode   *padded;
+	int			pad_stride;
 } TreeEnsemble;
 
 extern TreeEnsemble *tree_ensemble_new(TreeCombine combine, int p, AmTask task,
@@ -384,6 +392,9 @@ extern void tree_ensemble_add(TreeEnsemble *e, const GrowTree *t, const TreeMatr
 extern void tree_ensemble_reserve(TreeEnsemble *e, int trees, int nodes, int cat_words);
 /* Drop trees after the first n (early stopping). */
 extern void tree_ensemble_truncate(TreeEnsemble *e, int n_trees);
+/* Build e->padded when the trees are shallow (after validation). */
+#define TREE_PAD_MAX_DEPTH 7
+extern void tree_ensemble_pad(TreeEnsemble *e);
 /* Check the structure of every tree (deserialization); NULL when fine. */
 extern const char *tree_ensemble_validate(const TreeEnsemble *e);
 

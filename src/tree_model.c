@@ -292,3 +292,21 @@ tree_ensemble_validate(const TreeEnsemble *e)
 	am_free(depth);
 	return msg;
 }
+
+void
+tree_ensemble_pad(TreeEnsemble *e)
+{
+	int			stride;
+
+	if (e->n_trees == 0 || e->max_depth > TREE_PAD_MAX_DEPTH)
+		return;
+	stride = e->max_depth <= 6 ? 128 : 256;
+	/* at most 16 MB per cached model (1000 full trees of depth 7) */
+	if ((size_t) e->n_trees * stride * sizeof(TreeNode) > ((size_t) 16 << 20))
+		return;
+	e->padded = AM_NEW0(TreeNode, (size_t) e->n_trees * stride);
+	e->pad_stride = stride;
+	for (int t = 0; t < e->n_trees; t++)
+		memcpy(e->padded + (size_t) t * stride, e->nodes + e->tree_start[t],
+			   sizeof(TreeNode) * (e->tree_start[t + 1] - e->tree_start[t]));
+}
