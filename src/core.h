@@ -56,6 +56,13 @@ extern char *am_strndup(const char *s, size_t len);
 extern void *am_scope_begin(void);
 extern void am_scope_end(void *scope);
 
+/*
+ * Sort n doubles ascending (no NaN), carrying an int payload along when idx
+ * is not NULL: an LSD radix sort, linear in n, for the column-sized sorts of
+ * profiles, drift references and leakage checks.
+ */
+extern void am_sort_doubles(double *v, int *idx, size_t n);
+
 /* Monotonic clock in seconds. */
 extern double am_now(void);
 

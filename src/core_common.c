@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <stdint.h>
 
 void *
 am_alloc_array(size_t n, size_t elem_size)
@@ -72,4 +73,113 @@ am_err_clear(AmErr *err)
 		return;
 	err->kind = AM_ERR_NONE;
 	err->msg[0] = '\0';
+}
+
+/* ---------- radix sort of doubles ---------- */
+
+#define RADIX_BITS 11
+#define RADIX_BUCKETS (1 << RADIX_BITS)
+#define RADIX_PASSES 6			/* 6 x 11 bits cover the 64 */
+#define SMALL_SORT 64
+
+/* The bits of a double as an unsigned key that sorts in the same order. */
+static inline uint64_t
+double_key(double d)
+{
+	uint64_t	u;
+
+	memcpy(&u, &d, sizeof(u));
+	return (u & UINT64_C(0x8000000000000000)) ? ~u : u | UINT64_C(0x8000000000000000);
+}
+
+static inline double
+key_double(uint64_t u)
+{
+	double		d;
+
+	u = (u & UINT64_C(0x8000000000000000)) ? u & ~UINT64_C(0x8000000000000000) : ~u;
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+void
+am_sort_doubles(double *v, int *idx, size_t n)
+{
+	uint64_t   *k,
+			   *k2;
+	int		   *i2 = NULL;
+	size_t	   *count;
+
+	if (n < 2)
+		return;
+	if (n <= SMALL_SORT)
+	{
+		/* insertion sort */
+		for (size_t a = 1; a < n; a++)
+		{
+			double		x = v[a];
+			int			y = idx ? idx[a] : 0;
+			size_t		b = a;
+
+			for (; b > 0 && v[b - 1] > x; b--)
+			{
+				v[b] = v[b - 1];
+				if (idx)
+					idx[b] = idx[b - 1];
+			}
+			v[b] = x;
+			if (idx)
+				idx[b] = y;
+		}
+		return;
+	}
+	k = AM_NEW(uint64_t, n);
+	k2 = AM_NEW(uint64_t, n);
+	if (idx)
+		i2 = AM_NEW(int, n);
+	count = AM_NEW(size_t, RADIX_BUCKETS);
+	for (size_t a = 0; a < n; a++)
+		k[a] = double_key(v[a]);
+	for (int pass = 0; pass < RADIX_PASSES; pass++)
+	{
+		int			shift = pass * RADIX_BITS;
+		size_t		sum = 0;
+
+		memset(count, 0, sizeof(size_t) * RADIX_BUCKETS);
+		for (size_t a = 0; a < n; a++)
+			count[(k[a] >> shift) & (RADIX_BUCKETS - 1)]++;
+		if (count[(k[0] >> shift) & (RADIX_BUCKETS - 1)] == n)
+			continue;			/* every key has the same digit here */
+		for (int b = 0; b < RADIX_BUCKETS; b++)
+		{
+			size_t		c = count[b];
+
+			count[b] = sum;
+			sum += c;
+		}
+		for (size_t a = 0; a < n; a++)
+		{
+			size_t		to = count[(k[a] >> shift) & (RADIX_BUCKETS - 1)]++;
+
+			k2[to] = k[a];
+			if (idx)
+				i2[to] = idx[a];
+		}
+		{
+			uint64_t   *t = k;
+
+			k = k2;
+			k2 = t;
+		}
+		if (idx)
+			memcpy(idx, i2, sizeof(int) * n);
+		am_check_interrupts();
+	}
+	for (size_t a = 0; a < n; a++)
+		v[a] = key_double(k[a]);
+	am_free(k);
+	am_free(k2);
+	am_free(count);
+	if (i2)
+		am_free(i2);
 }

@@ -16,20 +16,7 @@
 #define LEAK_LEVEL 0.995
 #define MAX_BINS 32
 
-typedef struct Pair
-{
-	double		x;
-	int			y;
-} Pair;
 
-static int
-cmp_pair(const void *a, const void *b)
-{
-	double		x = ((const Pair *) a)->x,
-				y = ((const Pair *) b)->x;
-
-	return (x > y) - (x < y);
-}
 
 /* Share of rows a per-bin majority vote gets right (missing is one bin). */
 static double
@@ -52,7 +39,8 @@ bin_purity(const AmDataset *d, int j)
 	}
 	else
 	{
-		Pair	   *p = AM_NEW(Pair, n);
+		double	   *px = AM_NEW(double, n > 0 ? n : 1);
+		int		   *py = AM_NEW(int, n > 0 ? n : 1);
 		int			m = 0;
 
 		for (int i = 0; i < n; i++)
@@ -60,19 +48,20 @@ bin_purity(const AmDataset *d, int j)
 			bin_of[i] = bins;
 			if (!isnan(d->x[j][i]))
 			{
-				p[m].x = d->x[j][i];
-				p[m++].y = i;
+				px[m] = d->x[j][i];
+				py[m++] = i;
 			}
 		}
-		qsort(p, m, sizeof(Pair), cmp_pair);
+		am_sort_doubles(px, py, (size_t) m);
 		/* equal-frequency bins that never split equal values */
 		for (int r = 0, b = 0; r < m; r++)
 		{
-			if (r > 0 && p[r].x != p[r - 1].x && r >= (long) (b + 1) * m / bins && b < bins - 1)
+			if (r > 0 && px[r] != px[r - 1] && r >= (long) (b + 1) * m / bins && b < bins - 1)
 				b++;
-			bin_of[p[r].y] = b;
+			bin_of[py[r]] = b;
 		}
-		am_free(p);
+		am_free(px);
+		am_free(py);
 	}
 	for (int i = 0; i < n; i++)
 	{

@@ -39,14 +39,6 @@ cmp_scored_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
 
 static void
 append_array(AmStr *j, const double *v, int n)
@@ -445,7 +437,7 @@ quantile_edges(const double *v, int n, double *edges)
 			sorted[m++] = v[i];
 	if (m > 0)
 	{
-		qsort(sorted, m, sizeof(double), cmp_double);
+		am_sort_doubles(sorted, NULL, (size_t) m);
 		for (int b = 1; b < DRIFT_BINS; b++)
 		{
 			double		e = sorted[(size_t) ((double) b * (m - 1) / DRIFT_BINS)];
@@ -617,7 +609,7 @@ distinct_values(const double *v, int n)
 	for (int i = 0; i < n; i++)
 		if (!isnan(v[i]))
 			sorted[m++] = v[i];
-	qsort(sorted, m, sizeof(double), cmp_double);
+	am_sort_doubles(sorted, NULL, (size_t) m);
 	for (int i = 0; i < m; i++)
 		if (i == 0 || sorted[i] != sorted[i - 1])
 			distinct++;

@@ -708,14 +708,6 @@ part_constant(const double *v, int64 n)
 	return n > 0 && !isnan(v[0]);
 }
 
-static int
-cmp_double_asc(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
 
 /*
  * A serial-like column: distinct integers whose range is close to the row
@@ -728,7 +720,7 @@ numeric_id_like(const double *v, int64 n)
 	bool		result = true;
 
 	memcpy(s, v, sizeof(double) * n);
-	qsort(s, n, sizeof(double), cmp_double_asc);
+	am_sort_doubles(s, NULL, (size_t) n);
 	for (int64 i = 0; i < n && result; i++)
 		if (s[i] != floor(s[i]) || (i > 0 && s[i] == s[i - 1]))
 			result = false;
@@ -969,7 +961,7 @@ finish_target(Loader *ld, AmSchema *s)
 		bool		integral = true;
 
 		memcpy(sorted, y, sizeof(double) * ld->rows);
-		qsort(sorted, ld->rows, sizeof(double), cmp_double);
+		am_sort_doubles(sorted, NULL, (size_t) ld->rows);
 		for (int64 i = 0; i < ld->rows; i++)
 		{
 			if (i == 0 || sorted[i] != sorted[i - 1])

@@ -10,14 +10,6 @@
 
 #include "core.h"
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
 
 /* Median of the non-missing values (0 when there are none). */
 static double
@@ -39,7 +31,7 @@ median_of(const double *col, const int *rows, int n)
 		am_free(v);
 		return 0.0;
 	}
-	qsort(v, m, sizeof(double), cmp_double);
+	am_sort_doubles(v, NULL, (size_t) m);
 	med = (m % 2) ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
 	am_free(v);
 	return med;

@@ -529,9 +529,61 @@ test_ensemble_select(void)
 	}
 }
 
+static int
+cmp_double_ref(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* am_sort_doubles() against qsort: signs, zeros, infinities, ties, payload. */
+static void
+test_sort_doubles(void)
+{
+	AmRng		rng;
+	int			sizes[] = {0, 1, 2, 63, 64, 65, 1000, 100000};
+
+	am_rng_seed(&rng, 5);
+	for (int si = 0; si < (int) (sizeof(sizes) / sizeof(sizes[0])); si++)
+	{
+		int			n = sizes[si];
+		double	   *v = malloc(sizeof(double) * (n + 1));
+		double	   *ref = malloc(sizeof(double) * (n + 1));
+		double	   *orig = malloc(sizeof(double) * (n + 1));
+		int		   *idx = malloc(sizeof(int) * (n + 1));
+		bool		ok = true;
+
+		for (int i = 0; i < n; i++)
+		{
+			switch (i % 7)
+			{
+				case 0: v[i] = -0.0; break;
+				case 1: v[i] = (double) (i % 13); break;	/* ties */
+				case 2: v[i] = -INFINITY; break;
+				case 3: v[i] = INFINITY; break;
+				default: v[i] = (am_rng_uniform(&rng) - 0.5) * pow(10, (int) (am_rng_uniform(&rng) * 40) - 20);
+			}
+			orig[i] = ref[i] = v[i];
+			idx[i] = i;
+		}
+		qsort(ref, n, sizeof(double), cmp_double_ref);
+		am_sort_doubles(v, idx, n);
+		for (int i = 0; i < n; i++)
+			ok &= (v[i] == ref[i]) && orig[idx[i]] == v[i];
+		CHECK(ok);
+		free(v);
+		free(ref);
+		free(orig);
+		free(idx);
+	}
+}
+
 int
 main(void)
 {
+	RUN(test_sort_doubles);
 	RUN(test_json);
 	RUN(test_reader);
 	RUN(test_options);
