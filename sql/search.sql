@@ -17,16 +17,16 @@ SELECT algorithm, status, count(*) AS trials,
   FROM automl.trials WHERE name = 'one_fails' GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- a 5-second budget on 50,000 rows returns within 7 seconds, with a model
-CREATE TABLE big AS
+CREATE TABLE fifty_k AS
 SELECT i AS id, (i % 1000) / 10.0 AS x1, (i * 7919 % 1000) / 10.0 AS x2, (i % 7)::text AS g,
        CASE WHEN (i % 1000) / 10.0 + (i * 7919 % 1000) / 20.0 + (i % 7) * 3 > 90 THEN 'yes' ELSE 'no' END AS y
   FROM generate_series(1, 50000) i;
 SELECT clock_timestamp() AS t0 \gset
-SELECT name, score > 0.9 AS good FROM automl.train('big', 'big', 'y', exclude => '{id}',
+SELECT name, score > 0.9 AS good FROM automl.train('fifty_k', 'fifty_k', 'y', exclude => '{id}',
                                                    time_budget => '5 s');
 SELECT clock_timestamp() - :'t0'::timestamptz < interval '7 s' AS within_budget;
 SELECT count(*) > 1 AS several_trials, bool_and(t.finished_at <= r.started_at + interval '6 s') AS in_time
-  FROM automl.trials t JOIN automl.runs r USING (run_id) WHERE r.name = 'big';
+  FROM automl.trials t JOIN automl.runs r USING (run_id) WHERE r.name = 'fifty_k';
 
 -- resume: the second run takes the first run's trials as done and adds its own
 SELECT name, version, trials FROM automl.train('resumed', 'wide_enough', 'y', exclude => '{id}',

@@ -478,6 +478,8 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	int		   *leaky;
 	int			n_leaky;
 
+	double		started = am_now();
+
 	check_train_right(args->name);
 	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl train",
 									  ALLOCSET_DEFAULT_SIZES);
@@ -561,7 +563,10 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	cfg.metric = metric;
 	cfg.options = &args->options;
 	cfg.n_families = choose_families(args, loaded.data->task, cfg.families);
+	/* the budget covers the whole call: reading the data used part of it */
 	cfg.time_budget = args->budget_seconds;
+	if (cfg.time_budget > 0)
+		cfg.time_budget = Max(cfg.time_budget - (am_now() - started), 0.1 * cfg.time_budget);
 	cfg.max_trials = args->max_trials;
 	cfg.on_trial = report_trial;
 	reporter.args = args;

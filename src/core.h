@@ -63,6 +63,15 @@ extern void am_scope_end(void *scope);
  */
 extern void am_sort_doubles(double *v, int *idx, size_t n);
 
+/*
+ * A deadline for the fit running now (am_now() seconds; 0: none), set by the
+ * search around a trial: iterative fits (epochs, boosting rounds, trees)
+ * check it between steps and give up with AM_ERR_DEADLINE, so a trial does
+ * not run far past the time budget.  Refits run without one.
+ */
+extern void am_set_deadline(double at);
+extern bool am_past_deadline(void);
+
 /* Monotonic clock in seconds. */
 extern double am_now(void);
 
@@ -80,6 +89,7 @@ typedef enum AmErrKind
 	AM_ERR_DATA,				/* data cannot be used (e.g. one class) */
 	AM_ERR_NUMERIC,				/* solver failed (singular, diverged) */
 	AM_ERR_CORRUPT,				/* serialized bytes failed a check */
+	AM_ERR_DEADLINE,			/* the fit gave up at am_set_deadline()'s time */
 	AM_ERR_LIMIT				/* size limit exceeded */
 } AmErrKind;
 

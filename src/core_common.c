@@ -183,3 +183,19 @@ am_sort_doubles(double *v, int *idx, size_t n)
 	if (i2)
 		am_free(i2);
 }
+
+/* ---------- the deadline of the running fit ---------- */
+
+static double deadline_at = 0.0;
+
+void
+am_set_deadline(double at)
+{
+	deadline_at = at;
+}
+
+bool
+am_past_deadline(void)
+{
+	return deadline_at > 0 && am_now() >= deadline_at;
+}

@@ -295,6 +295,11 @@ tree_bagging_fit(const AmFitInput *in, const TreeBagConfig *bc, AmErr *err)
 		int			wave = bc->n_estimators - t0 < n_slots ? bc->n_estimators - t0 : n_slots;
 
 		am_check_interrupts();
+		if (am_past_deadline())
+		{
+			am_err_set(err, AM_ERR_DEADLINE, "time budget ran out after %d trees", t0);
+			return NULL;
+		}
 		for (int k = 0; k < wave; k++)
 		{
 			BagSlot    *slot = &st.slots[k];

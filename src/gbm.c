@@ -509,6 +509,11 @@ gbm_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
 	for (int round = 0; round < gp.n_estimators; round++)
 	{
 		am_check_interrupts();
+		if (am_past_deadline())
+		{
+			am_err_set(err, AM_ERR_DEADLINE, "time budget ran out after %d boosting rounds", round);
+			return NULL;
+		}
 		draw_sample(&st, train, n_train, valid, n_valid, gp.subsample,
 					am_seed_derive(in->seed, 3 * (uint64_t) round));
 		draw_round(&st, round);

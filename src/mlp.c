@@ -480,6 +480,12 @@ mlp_fit(const AmFitInput *in, const AmParams *params, AmErr *err)
 		double		train_loss = 0.0,
 					loss;
 
+		if (am_past_deadline())
+		{
+			am_err_set(err, AM_ERR_DEADLINE, "time budget ran out after %d epochs", m->epochs);
+			return NULL;
+		}
+
 		am_rng_shuffle(&rng, order, n_train);
 		for (int r0 = 0; r0 < n_train; r0 += tr.batch)
 		{

@@ -36,6 +36,7 @@
 #define INITIAL_STEP 0.25
 #define MIN_STEP (1.0 / 64)
 #define EXPLORE_EVERY 5
+#define FINISH_FACTOR 2.5		/* refit and diagnostics, in fold fits of the best */
 #define STALE_TRIALS 4			/* plus 2 per dimension: a trailing family's patience */
 #define CHEAP_START_CELLS 2000000.0	/* rows x features above which starts are cheap */
 
@@ -262,10 +263,28 @@ typedef struct Search
 	double	   *scratch_pred;	/* n_valid x outputs of the running trial */
 } Search;
 
+/*
+ * Time kept back from the search for what follows it: the refit on all
+ * rows (a fold's fit of the best trial, scaled to all rows, twice over for
+ * ensemble members and the diagnostics), at most a quarter of the budget.
+ */
+static double
+finish_reserve(const Search *s)
+{
+	const AmTrial *b = s->res->best >= 0 ? &s->res->trials[s->res->best] : NULL;
+	double		per_fold;
+
+	if (b == NULL || b->n_folds == 0 || b->resumed)
+		return 0.0;
+	per_fold = (b->fit_seconds + b->predict_seconds) / b->n_folds;
+	return fmin(FINISH_FACTOR * per_fold, 0.25 * s->cfg->time_budget);
+}
+
 static bool
 over_budget(const Search *s)
 {
-	if (s->cfg->time_budget > 0 && am_now() - s->started >= s->cfg->time_budget)
+	if (s->cfg->time_budget > 0 &&
+		am_now() - s->started >= s->cfg->time_budget - finish_reserve(s))
 		return true;
 	return s->cfg->should_stop != NULL && s->cfg->should_stop(s->cfg->arg);
 }
@@ -422,13 +441,19 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 		fa.train = train;
 		fa.n_train = n_train;
 		fa.seed = am_seed_derive(cfg->options->seed, (uint64_t) t->number * 1000 + f);
-		/* a fold that does not fit in memory fails its trial, not the search */
+		/*
+		 * A fold that does not fit in memory fails its trial, not the search;
+		 * once there is a best model, a fit gives up when the budget is spent.
+		 */
+		if (have_best(s) && cfg->time_budget > 0)
+			am_set_deadline(s->started + cfg->time_budget);
 		m = am_guarded(fit_fold, &fa, &err);
+		am_set_deadline(0);
 		t1 = am_now();
 		t->fit_seconds += t1 - t0;
 		if (m == NULL)
 		{
-			t->status = AM_TRIAL_FAILED;
+			t->status = err.kind == AM_ERR_DEADLINE ? AM_TRIAL_STOPPED : AM_TRIAL_FAILED;
 			snprintf(t->error, sizeof(t->error), "%s", err.msg[0] ? err.msg : "fit failed");
 			am_scope_end(scope);
 			return;
@@ -997,6 +1022,7 @@ refit(Search *s, AmErr *err)
 	AmSearchResult *res = s->res;
 
 	am_check_interrupts();
+	am_set_deadline(0);			/* the final model is fitted whatever the time */
 	if (!res->is_ensemble)
 	{
 		const AmTrial *b = &res->trials[res->best];
@@ -1085,6 +1111,7 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	s.outs = am_task_outputs(d->task, d->n_classes);
 	am_rng_seed(&s.rng, am_seed_derive(cfg->options->seed, 0x5EA7C4));
 	res->best = -1;
+	am_set_deadline(0);			/* none left over from a cancelled call */
 	init_families(&s);
 	if (!check_start_points(&s, err))
 		return NULL;
