@@ -158,6 +158,7 @@ typedef struct JobRow
 	char	   *role;
 	char	   *state;
 	int			pid;
+	bool		mine;			/* inserted by this (uncommitted) transaction */
 } JobRow;
 
 /* A job as the caller may see it (RLS applies: run as the caller). */
@@ -168,7 +169,7 @@ read_job(int64 job_id)
 	Datum		values[1] = {Int64GetDatum(job_id)};
 	JobRow		j = {0};
 
-	if (SPI_execute_with_args("SELECT name, role::text, state, pid FROM automl.job_table "
+	if (SPI_execute_with_args("SELECT name, role::text, state, pid, xmin FROM automl.job_table "
 							  "WHERE job_id = $1", 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read job %lld", (long long) job_id);
 	if (SPI_processed == 1)
@@ -184,6 +185,8 @@ read_job(int64 job_id)
 		j.state = SPI_getvalue(tup, td, 3);
 		d = SPI_getbinval(tup, td, 4, &isnull);
 		j.pid = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, td, 5, &isnull);
+		j.mine = !isnull && TransactionIdIsCurrentTransactionId(DatumGetTransactionId(d));
 	}
 	return j;
 }
@@ -335,6 +338,16 @@ automl_wait(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("job %lld does not exist", (long long) job_id)));
+		/*
+		 * The worker waits for the transaction that created the job to
+		 * commit: waiting for it from that transaction could only time out.
+		 */
+		if (j.mine && !job_ended(j.state))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("job %lld was started by this transaction", (long long) job_id),
+					 errdetail("A job starts when the transaction that created it commits."),
+					 errhint("Commit, then call automl.wait().")));
 		state = j.state;
 		if (job_ended(state) ||
 			TimestampDifferenceExceeds(started, GetCurrentTimestamp(), (int) (limit * 1000)))

@@ -38,4 +38,6 @@ test/jobs.sh
 test/cancel_phases.sh
 test/replica.sh
 test/report.sh
+echo "== sqlsmith (two 30-second passes of random SQL; no backend may crash)"
+test/sqlsmith.sh 30
 echo "all tests passed"
