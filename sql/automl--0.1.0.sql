@@ -427,21 +427,24 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 -- The planner rewrites predict(name, t) on a table's whole row into a call
 -- of the matching _predict*_cols function with just the model's columns
--- (plan_support.c), so no whole-row value is built per row.
+-- (plan_support.c), so no whole-row value is built per row.  The version
+-- deployed when the statement was planned is passed along, so a deploy that
+-- commits between planning and execution cannot change the model under it;
+-- the plan depends on the catalog, so the next statement sees the deploy.
 CREATE FUNCTION automl._predict_support(internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'automl_predict_support' LANGUAGE C STRICT;
 
-CREATE FUNCTION automl._predict_cols(name text, columns text[], rowid tid, VARIADIC "any")
+CREATE FUNCTION automl._predict_cols(name text, version int, columns text[], rowid tid, VARIADIC "any")
 RETURNS float8
 AS 'MODULE_PATHNAME', 'automl_predict_cols'
 LANGUAGE C STABLE PARALLEL SAFE;
 
-CREATE FUNCTION automl._predict_label_cols(name text, columns text[], rowid tid, VARIADIC "any")
+CREATE FUNCTION automl._predict_label_cols(name text, version int, columns text[], rowid tid, VARIADIC "any")
 RETURNS text
 AS 'MODULE_PATHNAME', 'automl_predict_label_cols'
 LANGUAGE C STABLE PARALLEL SAFE;
 
-CREATE FUNCTION automl._predict_proba_cols(name text, columns text[], rowid tid, VARIADIC "any")
+CREATE FUNCTION automl._predict_proba_cols(name text, version int, columns text[], rowid tid, VARIADIC "any")
 RETURNS float8[]
 AS 'MODULE_PATHNAME', 'automl_predict_proba_cols'
 LANGUAGE C STABLE PARALLEL SAFE;

@@ -24,6 +24,9 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT automl.predict_label('penguins', p) FROM pen
 SELECT bool_and(automl.predict_proba('penguins', p) = automl.predict_proba('penguins', s))
        AS same_as_generic
   FROM penguins p JOIN (SELECT * FROM penguins) s USING (id);
+-- the rewritten call names the version planned with; a hand-written call
+-- that passes other columns is refused
+SELECT automl._predict_cols('progress', 1, '{age}', d.ctid, d.age) FROM diabetes d LIMIT 1;
 -- a NULL row (outer join) still gives NULL
 SELECT v.k, automl.predict('progress', d) IS NOT NULL AS scored FROM (VALUES (1), (-5)) v(k)
   LEFT JOIN diabetes d ON d.id = v.k ORDER BY v.k;

@@ -380,11 +380,13 @@ automl_feature_importance(PG_FUNCTION_ARGS)
 
 /* ---------- the rewritten calls (plan_support.c) ---------- */
 
-#define COLS_FIRST_ARG 3
+#define COLS_FIRST_ARG 4
 
 /*
- * automl._predict_cols(name, columns, rowid, VARIADIC "any"): the columns the
- * model reads, in its source column order.  false when the row is NULL.
+ * automl._predict_cols(name, version, columns, rowid, VARIADIC "any"): the
+ * columns version `version` of the model reads, in its source column order,
+ * version being the one deployed when the statement was planned.  false when
+ * the row is NULL.
  */
 static bool
 score_columns(FunctionCallInfo fcinfo, PredictState **result)
@@ -392,34 +394,33 @@ score_columns(FunctionCallInfo fcinfo, PredictState **result)
 	PredictState *st;
 	AmSchema   *s;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		return false;			/* a NULL row (outer join): NULL, as predict(t) */
-	st = get_state(fcinfo, PG_GETARG_TEXT_PP(0), 0);
+	st = get_state(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_INT32(1));
 	s = st->cm->model->schema;
 	if (!st->mapped)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		ArrayType  *cols = PG_GETARG_ARRAYTYPE_P(1);
+		ArrayType  *cols = PG_GETARG_ARRAYTYPE_P(2);
 		Datum	   *names;
 		bool	   *nulls;
 		int			n;
 		Oid		   *types = palloc(sizeof(Oid) * Max(s->n_columns, 1));
+		bool		match;
 
 		deconstruct_array(cols, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
-		if (n != s->n_columns || PG_NARGS() != COLS_FIRST_ARG + n)
+		/* only a hand-written call can pass columns the version does not read */
+		match = n == s->n_columns && PG_NARGS() == COLS_FIRST_ARG + n;
+
+		for (int c = 0; match && c < n; c++)
+			match = !nulls[c] && strcmp(TextDatumGetCString(names[c]), s->columns[c].name) == 0;
+		if (!match)
 			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("model \"%s\" changed since this query was planned", st->name),
-					 errhint("Run the query again.")));
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("columns do not match version %d of model \"%s\"",
+							PG_GETARG_INT32(1), st->name)));
 		for (int c = 0; c < n; c++)
-		{
-			if (strcmp(TextDatumGetCString(names[c]), s->columns[c].name) != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("model \"%s\" changed since this query was planned", st->name),
-						 errhint("Run the query again.")));
 			types[c] = get_fn_expr_argtype(fcinfo->flinfo, COLS_FIRST_ARG + c);
-		}
 		rowmap_init_types(&st->map, st->cm, st->name, types);
 		st->values = palloc(sizeof(Datum) * Max(n, 1));
 		st->nulls = palloc(sizeof(bool) * Max(n, 1));

@@ -6,12 +6,15 @@
  *	  reads, as plain column references:
  *
  *	    automl.predict('m', t)
- *	      ->  automl._predict_cols('m', '{x1,x2}', t.ctid, t.x1, t.x2)
+ *	      ->  automl._predict_cols('m', 3, '{x1,x2}', t.ctid, t.x1, t.x2)
  *
  *	  so the executor does not build a whole-row value for every row and the
- *	  function does not deform it again.  The plan records a dependency on
- *	  the catalog tables, so a deploy or drop invalidates cached plans and
- *	  the next execution is planned for the new version.  t.ctid is NULL
+ *	  function does not deform it again.  The version deployed at planning
+ *	  (3 above) is part of the call: the statement scores with the model
+ *	  whose columns it passes even if a deploy commits before it runs.  The
+ *	  plan records a dependency on the catalog tables, so a deploy or drop
+ *	  invalidates cached plans and the next execution is planned for the new
+ *	  version.  t.ctid is NULL
  *	  exactly when t is NULL (the nullable side of an outer join), which the
  *	  rewritten function turns into a NULL result as the original would.
  *
@@ -101,8 +104,12 @@ rewrite_call(SupportRequestSimplify *req)
 	s = cm->model->schema;
 
 	colnames = palloc(sizeof(Datum) * Max(s->n_columns, 1));
-	args = list_make3(name_const, NULL, makeVar(row->varno, SelfItemPointerAttributeNumber,
-												TIDOID, -1, InvalidOid, 0));
+	args = list_make4(name_const,
+					  makeConst(INT4OID, -1, InvalidOid, sizeof(int32), Int32GetDatum(version),
+								false, true),
+					  NULL,
+					  makeVar(row->varno, SelfItemPointerAttributeNumber, TIDOID, -1,
+							  InvalidOid, 0));
 	for (int c = 0; c < s->n_columns; c++)
 	{
 		AttrNumber	attnum = get_attnum(rte->relid, s->columns[c].name);
@@ -116,7 +123,7 @@ rewrite_call(SupportRequestSimplify *req)
 		args = lappend(args, makeVar(row->varno, attnum, type, typmod, coll, 0));
 		colnames[c] = CStringGetTextDatum(s->columns[c].name);
 	}
-	lsecond(args) = makeConst(TEXTARRAYOID, -1, InvalidOid, -1,
+	lthird(args) = makeConst(TEXTARRAYOID, -1, InvalidOid, -1,
 							  PointerGetDatum(construct_array(colnames, s->n_columns, TEXTOID,
 															  -1, false, TYPALIGN_INT)),
 							  false, false);
