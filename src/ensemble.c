@@ -36,6 +36,17 @@ logit(double p)
 	return log(p / (1.0 - p));
 }
 
+/* What the ensemble averages of a member's output: a clamped margin. */
+static double
+member_margin(AmTask task, double v)
+{
+	if (task == AM_TASK_BINARY)
+		return logit(v);
+	if (task == AM_TASK_MULTICLASS)
+		return log(fmax(v, PROB_FLOOR));
+	return v;
+}
+
 /* out (n x outs) = outputs of the weighted mean margin of the members. */
 void
 am_ensemble_combine(AmTask task, int n_classes, double *const *preds, const double *weights,
@@ -54,15 +65,7 @@ am_ensemble_combine(AmTask task, int n_classes, double *const *preds, const doub
 		if (w == 0.0)
 			continue;
 		for (size_t t = 0; t < (size_t) n * outs; t++)
-		{
-			double		v = preds[m][t];
-
-			if (task == AM_TASK_BINARY)
-				v = logit(v);
-			else if (task == AM_TASK_MULTICLASS)
-				v = log(fmax(v, PROB_FLOOR));
-			out[t] += w * v;
-		}
+			out[t] += w * member_margin(task, preds[m][t]);
 	}
 	if (task == AM_TASK_BINARY)
 	{
@@ -340,6 +343,31 @@ ensemble_importance(const void *model, AmImportanceKind kind, double *out)
 	return any;
 }
 
+/*
+ * base += w * (member_margin(pred) - sum of the member's contributions phi),
+ * centred over the classes for multiclass.
+ */
+static void
+ensemble_add_residual(AmTask task, int outs, int p, const double *phi, const double *pred,
+					  double w, double *base)
+{
+	double	   *d = AM_NEW(double, outs);
+	double		mean = 0.0;
+
+	for (int k = 0; k < outs; k++)
+	{
+		double		sum = 0.0;
+
+		for (int j = 0; j <= p; j++)
+			sum += phi[(size_t) j * outs + k];
+		d[k] = member_margin(task, pred[k]) - sum;
+		mean += d[k] / outs;
+	}
+	for (int k = 0; k < outs; k++)
+		base[k] += w * (task == AM_TASK_MULTICLASS ? d[k] - mean : d[k]);
+	am_free(d);
+}
+
 static bool
 ensemble_contributions(const void *model, const double *x, double *out)
 {
@@ -347,6 +375,8 @@ ensemble_contributions(const void *model, const double *x, double *out)
 	int			outs = am_task_outputs(e->task, e->n_classes);
 	size_t		size = ((size_t) e->p + 1) * outs;
 	double	   *one = AM_NEW(double, size);
+	double	   *pred = AM_NEW(double, outs);
+	double	   *base = out + (size_t) e->p * outs;
 
 	memset(out, 0, sizeof(double) * size);
 	for (int i = 0; i < e->n; i++)
@@ -354,12 +384,25 @@ ensemble_contributions(const void *model, const double *x, double *out)
 		if (!am_model_contributions(e->members[i], x, one))
 		{
 			am_free(one);
+			am_free(pred);
 			return false;
 		}
 		for (size_t t = 0; t < size; t++)
 			out[t] += e->weights[i] * one[t];
+
+		/*
+		 * The ensemble averages member_margin() of each member's output,
+		 * which differs from the sum of the member's contributions when a
+		 * probability is clamped near 0 or 1.  The difference goes to the
+		 * base value, so the contributions add up to the ensemble's margin
+		 * (for multiclass up to a shift common to all classes, which the
+		 * softmax ignores: only the part that differs between classes).
+		 */
+		am_model_predict_row(e->members[i], x, pred);
+		ensemble_add_residual(e->task, outs, e->p, one, pred, e->weights[i], base);
 	}
 	am_free(one);
+	am_free(pred);
 	return true;
 }
 

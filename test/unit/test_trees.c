@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "rng.h"
+#include "search.h"
 #include "tree.h"
 #include "unit.h"
 
@@ -1053,6 +1054,75 @@ test_shap(void)
 		}
 }
 
+/*
+ * An ensemble's contributions add up to its own margin even when members
+ * are sure of a row (probabilities clamped near 0 or 1 in the average).
+ */
+static void
+test_ensemble_shap(void)
+{
+	AmTask		tasks[] = {AM_TASK_BINARY, AM_TASK_MULTICLASS};
+
+	for (int t = 0; t < 2; t++)
+	{
+		int			k = tasks[t] == AM_TASK_MULTICLASS ? 3 : 2;
+		AmDataset  *d = synthetic(600, tasks[t], k, 90 + t);
+		AmParams	p = {0};
+		AmModel    *members[2];
+		double		weights[2] = {2, 1};
+		AmModel    *e;
+		double	   *phi = AM_NEW(double, ((size_t) d->n_features + 1) * k);
+		double	   *row = AM_NEW(double, d->n_features);
+		double		prob[3],
+					worst = 0.0;
+		int			sure = 0;
+
+		am_params_set(&p, "n_estimators", 200);
+		am_params_set(&p, "learning_rate", 1.0);
+		am_params_set(&p, "max_depth", 6);
+		am_params_set(&p, "l2", 0);
+		am_params_set(&p, "min_child_weight", 0);
+		members[0] = fit(d, "gbm", &p, 0, 600, 1);
+		members[1] = fit(d, "tree", &p, 0, 600, 1);
+		e = am_ensemble_model(members[0]->schema, members, weights, 2);
+		for (int i = 0; i < 600; i++)
+		{
+			int			outs = am_task_outputs(d->task, k);
+			double		margin[3],
+						mx = -INFINITY,
+						se = 0.0;
+
+			for (int j = 0; j < d->n_features; j++)
+				row[j] = d->x[j][i];
+			am_model_predict_row(members[0], row, prob);
+			for (int c = 0; c < outs; c++)
+				sure += prob[c] < 1e-15 || prob[c] > 1 - 1e-15;
+			am_model_predict_row(e, row, prob);
+			CHECK(am_model_contributions(e, row, phi));
+			for (int c = 0; c < outs; c++)
+			{
+				margin[c] = 0.0;
+				for (int j = 0; j <= d->n_features; j++)
+					margin[c] += phi[(size_t) j * outs + c];
+				mx = fmax(mx, margin[c]);
+			}
+			if (outs == 1)
+			{
+				worst = fmax(worst, fabs(1.0 / (1.0 + exp(-margin[0])) - prob[0]));
+				continue;
+			}
+			for (int c = 0; c < outs; c++)
+				se += exp(margin[c] - mx);
+			for (int c = 0; c < outs; c++)
+				worst = fmax(worst, fabs(exp(margin[c] - mx) / se - prob[c]));
+		}
+		CHECK(sure > 0);		/* a member clamped: the case this test is about */
+		CHECK(worst < 1e-12);
+		free(phi);
+		free(row);
+	}
+}
+
 static void
 test_importance(void)
 {
@@ -1145,6 +1215,7 @@ main(void)
 	RUN(test_edge_cases);
 	RUN(test_serialization);
 	RUN(test_shap);
+	RUN(test_ensemble_shap);
 	RUN(test_importance);
 	RUN(test_threads);
 	return unit_report("test_trees");
