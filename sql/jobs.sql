@@ -46,6 +46,13 @@ ROLLBACK;
 BEGIN READ ONLY;
 SELECT automl.train_async('x', 'breast_cancer', 'diagnosis');
 ROLLBACK;
+-- a job starts when its transaction commits: waiting for it in that
+-- transaction is refused at once (not a wait until the timeout)
+BEGIN;
+SELECT automl.train_async('never', 'breast_cancer', 'diagnosis') AS njob \gset
+SELECT automl.wait(:njob, '1 hour');
+ROLLBACK;
+SELECT count(*) AS rolled_back_job FROM automl.jobs WHERE name = 'never';
 
 -- a job runs with its role's rights, and only that role sees and cancels it
 CREATE ROLE job_alice;
