@@ -5,7 +5,9 @@
 # kernel unit tests, starts a throwaway cluster and runs the pg_regress
 # suite and the isolation specs (specs/) against it, then the multi-session
 # tests under test/ (concurrent scoring and deploys, crash recovery, jobs,
-# cancel, a hot standby, reports), each on clusters of their own.  Exits non-zero
+# cancel, a hot standby, reports), each on clusters of their own, then
+# sqlsmith, the suite against an ASan + UBSan build and valgrind over the
+# train and score paths, on private copies of the server.  Exits non-zero
 # on any failure.  This is what CI (.ci/run) runs.
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
@@ -40,4 +42,8 @@ test/replica.sh
 test/report.sh
 echo "== sqlsmith (two 30-second passes of random SQL; no backend may crash)"
 test/sqlsmith.sh 30
+echo "== the pg_regress suite against an AddressSanitizer + UBSan build"
+test/asan.sh
+echo "== valgrind memcheck over the train and score paths of every family"
+test/valgrind.sh
 echo "all tests passed"

@@ -4,6 +4,7 @@
 #                                  columns: numbers as float8, the rest text)
 #                                  and \copy the file in (its first LIMIT rows)
 # Run from the repository root; psql connects with the PG* environment.
+# shellcheck shell=bash
 
 load_csv() {
 	local table=$1 csv=${2:-test/data/$1.csv} limit=${3:-} columns types src

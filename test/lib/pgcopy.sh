@@ -7,13 +7,19 @@
 #                             under ROOT with their relative layout (the binaries
 #                             are relocatable: they find share/ and lib/ relative
 #                             to their own path); sets PGCOPY_BIN and PGCOPY_PG_CONFIG
-#   pgcopy_source DIR         copy the extension's sources, tests and data to DIR
-#                             (no object files: the copy builds from scratch)
+#   pgcopy_source DIR         copy the working tree (sources, tests, data; what
+#                             git does not ignore) to DIR: no object files, the
+#                             copy builds from scratch
 #   pgcopy_install DIR [make variables...]
 #                             build DIR and install it into the copy
+#   pgcopy_install_probe DIR [make variables...]
+#                             the same for test/lib/san_probe.c (the checkers'
+#                             positive control)
+#   need_packages PKG...      apt-get install what is missing
 #
 # Start servers from the copy with PG_BIN=$PGCOPY_BIN before sourcing
 # test/lib/cluster.sh.
+# shellcheck shell=bash
 
 PGCOPY_SYS_BIN=${PGCOPY_SYS_BIN:-/usr/lib/postgresql/15/bin}
 
@@ -49,15 +55,21 @@ pgcopy_create() {
 
 pgcopy_source() {
 	local dest=$1 f
-	mkdir -p "$dest/src" "$dest/test"
-	cp -a Makefile automl.control "$dest/"
-	[ -f META.json ] && cp -a META.json "$dest/"
-	cp -a sql expected "$dest/"
-	[ -d spec ] && cp -a spec "$dest/"
-	for f in src/*.c src/*.h; do
-		[ -e "$f" ] && cp -a "$f" "$dest/src/"
-	done
-	cp -a test/data "$dest/test/"
+	mkdir -p "$dest"
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		# the working tree as it is (tracked and new files, not ignored ones:
+		# no objects, no results of earlier runs)
+		git ls-files -z -co --exclude-standard |
+			while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done |
+			tar --null -T - -cf - | tar -xf - -C "$dest"
+	else
+		mkdir -p "$dest/src" "$dest/test"
+		cp -a Makefile automl.control sql expected "$dest/"
+		for f in META.json specs spec; do [ -e "$f" ] && cp -a "$f" "$dest/"; done
+		for f in src/*.c src/*.h; do [ -e "$f" ] && cp -a "$f" "$dest/src/"; done
+		cp -a test/data "$dest/test/"
+	fi
+	rm -f "$dest"/src/*.o "$dest"/src/*.bc "$dest"/*.so
 	chmod -R a+rX "$dest"
 }
 
