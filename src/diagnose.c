@@ -15,8 +15,59 @@
 #define RARE_CLASS_SHARE 0.05
 #define LEAK_LEVEL 0.995
 #define MAX_BINS 32
+#define CUT_SAMPLE 65536		/* rows whose values place the bins of a large column */
 
 
+
+/*
+ * Equal-frequency bins of a large column: cut values from every k-th row's
+ * value (at most about CUT_SAMPLE of them, sorted), then each row's bin by
+ * binary search, so equal values share a bin.  NaN goes to bin `bins`.
+ */
+static void
+bin_by_sampled_cuts(const double *x, int n, int bins, int *bin_of)
+{
+	int			step = n / CUT_SAMPLE + 1;
+	double	   *sample = AM_NEW(double, n / step + 1);
+	double	   *cuts = AM_NEW(double, bins);
+	int			m = 0,
+				n_cuts = 0;
+
+	for (int i = 0; i < n; i += step)
+		if (!isnan(x[i]))
+			sample[m++] = x[i];
+	am_sort_doubles(sample, NULL, (size_t) m);
+	for (int b = 1; b < bins && m > 0; b++)
+	{
+		double		c = sample[(long) b * m / bins];
+
+		if (n_cuts == 0 || c > cuts[n_cuts - 1])
+			cuts[n_cuts++] = c;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		int			lo = 0,
+					hi = n_cuts;
+
+		if (isnan(x[i]))
+		{
+			bin_of[i] = bins;
+			continue;
+		}
+		while (lo < hi)			/* cuts at or below x[i] */
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (cuts[mid] <= x[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		bin_of[i] = lo;
+	}
+	am_free(sample);
+	am_free(cuts);
+}
 
 /* Share of rows a per-bin majority vote gets right (missing is one bin). */
 static double
@@ -37,6 +88,8 @@ bin_purity(const AmDataset *d, int j)
 		for (int i = 0; i < n; i++)
 			bin_of[i] = isnan(d->x[j][i]) ? bins : (int) d->x[j][i];
 	}
+	else if (n > CUT_SAMPLE)
+		bin_by_sampled_cuts(d->x[j], n, bins, bin_of);
 	else
 	{
 		double	   *px = AM_NEW(double, n > 0 ? n : 1);

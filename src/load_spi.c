@@ -716,9 +716,22 @@ part_constant(const double *v, int64 n)
 static bool
 numeric_id_like(const double *v, int64 n)
 {
-	double	   *s = palloc(sizeof(double) * n);
+	double	   *s;
 	bool		result = true;
+	double		lo = v[0],
+				hi = v[0];
 
+	/* most columns give themselves away without a sort */
+	for (int64 i = 0; i < n; i++)
+	{
+		if (v[i] != floor(v[i]))
+			return false;
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	if (hi - lo + 1 > 1.1 * n)
+		return false;
+	s = palloc(sizeof(double) * n);
 	memcpy(s, v, sizeof(double) * n);
 	am_sort_doubles(s, NULL, (size_t) n);
 	for (int64 i = 0; i < n && result; i++)

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cv.h"
+#include "describe.h"
 #include "json.h"
 #include "metrics.h"
 #include "model.h"
@@ -218,6 +219,43 @@ linear_dataset(int n, AmTask task, uint64_t seed)
 	d->task = task;
 	d->n_classes = task == AM_TASK_REGRESSION ? 0 : 2;
 	return d;
+}
+
+/*
+ * Leakage checks on a small table (exact bins) and a large one (bins cut
+ * from a sample of rows): the feature that alone gives the class is
+ * flagged, the informative but not decisive ones are not.
+ */
+static void
+test_diagnose_leak(void)
+{
+	int			sizes[] = {2000, 300000};
+
+	for (int t = 0; t < 2; t++)
+	{
+		AmDataset  *d = linear_dataset(sizes[t], AM_TASK_BINARY, 5);
+		AmDiagnosis diag[8];
+		int			n_diag,
+					leaks = 0;
+		bool		leak0 = false;
+
+		/* x0: the class times 100 plus a little (a recoded copy of it) */
+		for (int i = 0; i < d->n_rows; i++)
+		{
+			d->x[0][i] = d->y[i] * 100 + i % 3;
+			if (i % 97 == 0)
+				d->x[1][i] = NAN;
+		}
+		n_diag = am_diagnose(d, diag, 8);
+		for (int k = 0; k < n_diag; k++)
+			if (diag[k].kind == AM_DIAG_LEAK)
+			{
+				leaks++;
+				leak0 |= diag[k].feature == 0;
+			}
+		CHECK(leak0);
+		CHECK(leaks == 1);
+	}
 }
 
 static void
@@ -596,5 +634,6 @@ main(void)
 	RUN(test_search_space);
 	RUN(test_search_run);
 	RUN(test_ensemble_select);
+	RUN(test_diagnose_leak);
 	return unit_report("test_core");
 }
