@@ -99,6 +99,8 @@ typedef struct TreePool
 	pthread_cond_t done;
 	atomic_uint generation;
 	atomic_int	busy;			/* workers still in the current phase */
+	atomic_int	sleepers;		/* workers waiting on wake */
+	atomic_bool main_sleeping;	/* the main thread is waiting on done */
 	atomic_int	next_task;
 	atomic_bool quit;
 	int			n_tasks;

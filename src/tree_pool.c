@@ -6,9 +6,13 @@
  * Workers are created by tree_pool_start() and joined by tree_pool_stop();
  * in between, tree_pool_run() hands a phase of numbered tasks to the
  * workers and the main thread, which all take tasks from one atomic
- * counter.  Workers spin briefly for the next phase (phases follow each
- * other within microseconds while a tree grows), then sleep on a condition
- * variable.  Workers call no am_* function: everything they touch was
+ * counter.  Workers spin for the next phase (phases follow each other
+ * within microseconds while a tree grows; the spin is about as long as an
+ * OpenMP runtime's default), then sleep on a condition variable.  Either
+ * side takes the lock and signals only when the other one sleeps: the
+ * counter of sleepers and the generation are written and read in opposite
+ * order on the two sides (sequentially consistent), so one of them always
+ * sees the other.  Workers call no am_* function: everything they touch was
  * allocated by the main thread before the phase.  The main thread calls no
  * am_* function while workers are alive either, since an error there would
  * jump out and leave them running; kernels stop the pool before checking
@@ -21,7 +25,7 @@
 
 #include <string.h>
 
-#define SPIN_ROUNDS 1000		/* about 30 us of PAUSE before sleeping */
+#define SPIN_ROUNDS 10000		/* 0.3 to 1 ms of PAUSE before sleeping */
 
 typedef struct WorkerArg
 {
@@ -86,8 +90,10 @@ wait_generation(TreePool *pool, unsigned seen)
 		cpu_relax();
 	}
 	pthread_mutex_lock(&pool->lock);
-	while ((g = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen)
+	atomic_fetch_add(&pool->sleepers, 1);
+	while ((g = atomic_load(&pool->generation)) == seen)
 		pthread_cond_wait(&pool->wake, &pool->lock);
+	atomic_fetch_sub(&pool->sleepers, 1);
 	pthread_mutex_unlock(&pool->lock);
 	return g;
 }
@@ -105,7 +111,7 @@ worker_main(void *p)
 		if (atomic_load_explicit(&pool->quit, memory_order_acquire))
 			break;
 		run_tasks(pool, thread);
-		if (atomic_fetch_sub_explicit(&pool->busy, 1, memory_order_acq_rel) == 1)
+		if (atomic_fetch_sub(&pool->busy, 1) == 1 && atomic_load(&pool->main_sleeping))
 		{
 			pthread_mutex_lock(&pool->lock);
 			pthread_cond_signal(&pool->done);
@@ -124,6 +130,8 @@ tree_pool_start(TreePool *pool)
 		return;
 	atomic_store(&pool->quit, false);
 	atomic_store(&pool->busy, 0);
+	atomic_store(&pool->sleepers, 0);
+	atomic_store(&pool->main_sleeping, false);
 	for (int t = 1; t < pool->n_threads; t++)
 	{
 		args[t].pool = pool;
@@ -145,18 +153,23 @@ wait_workers(TreePool *pool)
 		cpu_relax();
 	}
 	pthread_mutex_lock(&pool->lock);
-	while (atomic_load_explicit(&pool->busy, memory_order_acquire) != 0)
+	atomic_store(&pool->main_sleeping, true);
+	while (atomic_load(&pool->busy) != 0)
 		pthread_cond_wait(&pool->done, &pool->lock);
+	atomic_store(&pool->main_sleeping, false);
 	pthread_mutex_unlock(&pool->lock);
 }
 
 static void
 wake_workers(TreePool *pool)
 {
-	pthread_mutex_lock(&pool->lock);
-	atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
-	pthread_cond_broadcast(&pool->wake);
-	pthread_mutex_unlock(&pool->lock);
+	atomic_fetch_add(&pool->generation, 1);
+	if (atomic_load(&pool->sleepers) > 0)
+	{
+		pthread_mutex_lock(&pool->lock);
+		pthread_cond_broadcast(&pool->wake);
+		pthread_mutex_unlock(&pool->lock);
+	}
 }
 
 void
