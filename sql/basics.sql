@@ -42,6 +42,7 @@ SELECT species, automl.predict_label('penguins', p) AS predicted, sex
 -- model were computed by the kernel on the same rows
 SELECT avg((automl.predict_label('churn', c) = churn)::int)
        = (metrics->'training'->>'accuracy')::float8 AS churn_same,
+       count(*) = (metrics->>'training_rows')::int AS all_rows_scored,
        (SELECT avg((automl.predict_label('iris', i) = species)::int) FROM iris i)
        = (SELECT (metrics->'training'->>'accuracy')::float8 FROM automl.models WHERE name = 'iris')
        AS iris_same

@@ -318,7 +318,8 @@ profile_json(const AmLoadResult *loaded, const int *leaky, int n_leaky)
 
 /*
  * The JSON documents stored with a model: metrics, diagnostics (curves,
- * confusion, calibration), the drift reference and the profile.  Their
+ * confusion, calibration), the drift reference and the profile (training
+ * metrics and drift reference on up to AM_DESCRIBE_ROWS rows).  Their
  * working arrays live in a scratch context so that they do not count
  * towards the run's memory once the texts are made.
  */
@@ -329,10 +330,11 @@ describe_model(CatalogModelRow *row, const AmSearchResult *res, const AmLoadResu
 	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "automl describe",
 												  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(scratch);
-	double	   *pred = am_predict_dataset(res->model, loaded->data);
-	char	   *metrics = am_describe_metrics(loaded->data, res, metric, pred);
+	AmDataset  *train = am_dataset_spread_rows(loaded->data, AM_DESCRIBE_ROWS);
+	double	   *pred = am_predict_dataset(res->model, train);
+	char	   *metrics = am_describe_metrics(loaded->data, res, metric, train, pred);
 	char	   *diagnostics = am_describe_diagnostics(res, loaded->data, loaded->schema);
-	char	   *drift = am_describe_drift_reference(loaded->data, loaded->schema, pred);
+	char	   *drift = am_describe_drift_reference(train, loaded->schema, pred);
 	char	   *profile = profile_json(loaded, leaky, n_leaky);
 
 	MemoryContextSwitchTo(old);

@@ -171,9 +171,40 @@ am_predict_dataset(AmModel *m, const AmDataset *d)
 	return pred;
 }
 
+AmDataset *
+am_dataset_spread_rows(const AmDataset *d, int max_rows)
+{
+	AmDataset  *out;
+	int			step;
+
+	size_t		bytes;
+
+	if (d->n_rows <= max_rows || max_rows < 1)
+		return (AmDataset *) d;
+	step = (d->n_rows + max_rows - 1) / max_rows;
+	bytes = ((size_t) d->n_features + 1) * ((size_t) (d->n_rows + step - 1) / step) * sizeof(double);
+	if (bytes > am_memory_available() / 2)
+		return (AmDataset *) d; /* the copy would crowd the budget: all rows, slower */
+	am_memory_reserve(bytes, "sample of the training rows");
+	out = AM_NEW0(AmDataset, 1);
+	*out = *d;
+	out->n_rows = (d->n_rows + step - 1) / step;
+	out->x = AM_NEW(double *, d->n_features > 0 ? d->n_features : 1);
+	for (int j = 0; j < d->n_features; j++)
+	{
+		out->x[j] = AM_NEW(double, out->n_rows);
+		for (int i = 0; i < out->n_rows; i++)
+			out->x[j][i] = d->x[j][(size_t) i * step];
+	}
+	out->y = AM_NEW(double, out->n_rows);
+	for (int i = 0; i < out->n_rows; i++)
+		out->y[i] = d->y[(size_t) i * step];
+	return out;
+}
+
 char *
 am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metric,
-					const double *pred)
+					const AmDataset *train, const double *pred)
 {
 	AmStr		j;
 
@@ -203,8 +234,8 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 		append_all_metrics(&j, d->task, d->n_classes, yv, res->valid_pred, res->n_valid);
 		am_free(yv);
 	}
-	am_str_append(&j, "}, \"training\": ");
-	append_all_metrics(&j, d->task, d->n_classes, d->y, pred, d->n_rows);
+	am_str_appendf(&j, "}, \"training_rows\": %d, \"training\": ", train->n_rows);
+	append_all_metrics(&j, d->task, d->n_classes, train->y, pred, train->n_rows);
 	if (res->model && res->model->family->out_of_bag_score &&
 		isfinite(res->model->family->out_of_bag_score(res->model->fitted)))
 	{

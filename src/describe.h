@@ -12,15 +12,25 @@ extern char *am_describe_params(const AmFamily *f, const AmParams *p);
 /* The kept configuration, or an ensemble's members with weights. */
 extern char *am_describe_choice(const AmSearchResult *res);
 extern char *am_describe_features(const AmModel *m);
-/* The final model's predictions for every training row (n_rows x outputs). */
+/* The final model's predictions for every row of d (n_rows x outputs). */
 extern double *am_predict_dataset(AmModel *m, const AmDataset *d);
 
 /*
- * Validation summary and metrics, and every metric on the training rows
- * (pred: am_predict_dataset()).
+ * Training rows that the training metrics and the drift reference are
+ * computed on: all of them up to AM_DESCRIBE_ROWS, else evenly spaced rows
+ * (every k-th), which keeps quantiles and metrics to well under a percent
+ * while scoring a large table's rows again would cost seconds.  Returns d
+ * itself when it is small enough.
+ */
+#define AM_DESCRIBE_ROWS 200000
+extern AmDataset *am_dataset_spread_rows(const AmDataset *d, int max_rows);
+
+/*
+ * Validation summary and metrics (d: all training rows), and every metric
+ * on the training rows of train (pred: am_predict_dataset(m, train)).
  */
 extern char *am_describe_metrics(const AmDataset *d, const AmSearchResult *res,
-								 AmMetric metric, const double *pred);
+								 AmMetric metric, const AmDataset *train, const double *pred);
 
 /* diagnostics.c: for the report and for drift checks */
 extern char *am_describe_diagnostics(const AmSearchResult *res, const AmDataset *d,

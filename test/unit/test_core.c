@@ -258,6 +258,29 @@ test_diagnose_leak(void)
 	}
 }
 
+/* Evenly spaced rows of a large dataset; a small one is used as it is. */
+static void
+test_spread_rows(void)
+{
+	AmDataset  *small = linear_dataset(1000, AM_TASK_REGRESSION, 3);
+	AmDataset  *big = linear_dataset(450001, AM_TASK_REGRESSION, 3);
+	AmDataset  *s;
+	bool		same = true;
+
+	CHECK(am_dataset_spread_rows(small, AM_DESCRIBE_ROWS) == small);
+	s = am_dataset_spread_rows(big, AM_DESCRIBE_ROWS);
+	CHECK(s != big);
+	CHECK(s->n_rows == 150001);	/* every 3rd row, the last one included */
+	for (int i = 0; i < s->n_rows; i++)
+	{
+		same = same && s->y[i] == big->y[3 * i];
+		for (int j = 0; j < big->n_features; j++)
+			same = same && s->x[j][i] == big->x[j][3 * i];
+	}
+	CHECK(same);
+	CHECK(s->task == big->task && s->n_features == big->n_features);
+}
+
 static void
 test_prep(void)
 {
@@ -635,5 +658,6 @@ main(void)
 	RUN(test_search_run);
 	RUN(test_ensemble_select);
 	RUN(test_diagnose_leak);
+	RUN(test_spread_rows);
 	return unit_report("test_core");
 }
