@@ -14,7 +14,7 @@
 #define TINY_ROWS 50
 #define RARE_CLASS_SHARE 0.05
 #define LEAK_LEVEL 0.995
-#define MAX_BINS 32
+#define MAX_BINS 32				/* a power of two (the search in bin_by_sampled_cuts) */
 #define CUT_SAMPLE 65536		/* rows whose values place the bins of a large column */
 
 
@@ -30,6 +30,7 @@ bin_by_sampled_cuts(const double *x, int n, int bins, int *bin_of)
 	int			step = n / CUT_SAMPLE + 1;
 	double	   *sample = AM_NEW(double, n / step + 1);
 	double	   *cuts = AM_NEW(double, bins);
+	double		pad[MAX_BINS];
 	int			m = 0,
 				n_cuts = 0;
 
@@ -44,26 +45,17 @@ bin_by_sampled_cuts(const double *x, int n, int bins, int *bin_of)
 		if (n_cuts == 0 || c > cuts[n_cuts - 1])
 			cuts[n_cuts++] = c;
 	}
+	/* cuts at or below x[i]: a fixed-step search over cuts padded with +inf */
+	for (int c = n_cuts; c < MAX_BINS; c++)
+		pad[c] = INFINITY;
+	memcpy(pad, cuts, sizeof(double) * n_cuts);
 	for (int i = 0; i < n; i++)
 	{
-		int			lo = 0,
-					hi = n_cuts;
+		int			pos = 0;
 
-		if (isnan(x[i]))
-		{
-			bin_of[i] = bins;
-			continue;
-		}
-		while (lo < hi)			/* cuts at or below x[i] */
-		{
-			int			mid = (lo + hi) / 2;
-
-			if (cuts[mid] <= x[i])
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		bin_of[i] = lo;
+		for (int step = MAX_BINS / 2; step >= 1; step >>= 1)
+			pos += isgreaterequal(x[i], pad[pos + step - 1]) ? step : 0;
+		bin_of[i] = isnan(x[i]) ? bins : pos;
 	}
 	am_free(sample);
 	am_free(cuts);

@@ -323,6 +323,35 @@ tree_bin_of(const TreeFeatureBins *f, double v)
 	}
 }
 
+/*
+ * tree_bin_of() for a whole numeric column, without a branch on the data:
+ * the bin is the number of edges below the value, found by a search of a
+ * fixed eight steps over the edges padded with +inf to 256.
+ */
+static void
+bin_numeric_column(TreeFeatureBins *f, const double *col, int n, uint8_t *out)
+{
+	double		pad[256];
+	int			n_edges = f->n_bins - 1;
+
+	for (int e = 0; e < 256; e++)
+		pad[e] = e < n_edges ? f->edges[e] : INFINITY;
+	for (int i = 0; i < n; i++)
+	{
+		double		v = col[i];
+		int			pos = 0;
+
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			am_check_interrupts();
+		for (int step = 128; step >= 1; step >>= 1)
+			pos += isgreater(v, pad[pos + step - 1]) ? step : 0;
+		pos = isnan(v) ? f->n_bins : pos;
+		out[i] = (uint8_t) pos;
+		if (pos < f->n_bins)
+			f->counts[pos] += 1;
+	}
+}
+
 void *
 tree_prepare(const AmDataset *data, AmErr *err)
 {
@@ -353,6 +382,11 @@ tree_prepare(const AmDataset *data, AmErr *err)
 		else
 			bin_numeric(col, n, f);
 		f->counts = AM_NEW0(double, f->n_bins);
+		if (!f->categorical)
+		{
+			bin_numeric_column(f, col, n, out);
+			continue;
+		}
 		for (int i = 0; i < n; i++)
 		{
 			int			bin = tree_bin_of(f, col[i]);

@@ -264,6 +264,8 @@ test_bins(void)
 	CHECK(b->codes[2000 + 11] == 3);
 	/* bins agree with the raw-value lookup and with edge semantics */
 	for (int i = 0; i < 1000; i++)
+		CHECK(tree_bin_of(&b->features[0], d->x[0][i]) == b->codes[i]);
+	for (int i = 0; i < 1000; i++)
 	{
 		const TreeFeatureBins *f = &b->features[1];
 		int			bin = b->codes[1000 + i];
