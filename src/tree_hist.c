@@ -18,7 +18,7 @@
 
 #include <string.h>
 
-#define BLOCK_ROWS 8192
+#define BLOCK_ROWS 32768		/* a partial histogram costs a zeroing and a sum */
 #define PARALLEL_ROWS 4096		/* fewer rows in a phase: no hand-off */
 #define PREFETCH_ROWS 16
 
