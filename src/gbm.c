@@ -119,11 +119,15 @@ update_leaf(const GbmState *st, const GrowTree *t, const double *value, int k, i
 {
 	const GrowNode *x = &t->nodes[node];
 	double	   *F = st->F + (size_t) k * st->n;
+	const int32_t *idx = t->idx;
+	const double v = value[node];
+	const int	end = x->begin + x->count;
 
 	if (x->left >= 0)
 		return;
-	for (int i = x->begin; i < x->begin + x->count; i++)
-		F[t->idx[i]] += value[node];
+	/* locals, or every store to F would reload them (no strict aliasing) */
+	for (int i = x->begin; i < end; i++)
+		F[idx[i]] += v;
 }
 
 static void
@@ -286,19 +290,32 @@ draw_sample(GbmState *st, const int32_t *train, int n_train, const int32_t *vali
 			int n_valid, double subsample, uint64_t seed)
 {
 	AmRng		rng;
+	int32_t    *sample = st->sample,
+			   *others = st->others;
+	int			n_sample = 0,
+				n_others = 0;
 
-	st->n_sample = 0;
-	st->n_others = 0;
-	am_rng_seed(&rng, seed);
-	for (int i = 0; i < n_train; i++)
+	if (subsample >= 1.0)
 	{
-		if (subsample >= 1.0 || am_rng_uniform(&rng) < subsample)
-			st->sample[st->n_sample++] = train[i];
-		else
-			st->others[st->n_others++] = train[i];
+		memcpy(sample, train, sizeof(int32_t) * n_train);
+		n_sample = n_train;
 	}
-	if (st->n_sample == 0)
-		st->sample[st->n_sample++] = st->others[--st->n_others];
+	else
+	{
+		/* local counters: stores through st->... would reload them every row */
+		am_rng_seed(&rng, seed);
+		for (int i = 0; i < n_train; i++)
+		{
+			if (am_rng_uniform(&rng) < subsample)
+				sample[n_sample++] = train[i];
+			else
+				others[n_others++] = train[i];
+		}
+		if (n_sample == 0)
+			sample[n_sample++] = others[--n_others];
+	}
+	st->n_sample = n_sample;
+	st->n_others = n_others;
 	memcpy(st->others + st->n_others, valid, sizeof(int32_t) * n_valid);
 	st->n_others += n_valid;
 }
