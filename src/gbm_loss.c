@@ -183,6 +183,11 @@ gbm_gradients(const GbmState *st, int k, int lo, int hi, double *gh)
 {
 	const TreeFitData *fd = st->fd;
 	const int32_t *sample = st->sample;
+	/* locals: without strict aliasing a store to gh would reload fd->w & co. */
+	const double *w = fd->w,
+			   *F = st->F,
+			   *y = st->in->y;
+	const int32_t *cls = fd->cls;
 	double		q[GBM_BLOCK];
 	static const double indicator[2] = {0.0, 1.0};	/* no branch on labels */
 
@@ -192,8 +197,8 @@ gbm_gradients(const GbmState *st, int k, int lo, int hi, double *gh)
 		{
 			int			r = sample[i];
 
-			gh[2 * (size_t) r] = fd->w[r] * (st->F[r] - st->in->y[r]);
-			gh[2 * (size_t) r + 1] = fd->w[r];
+			gh[2 * (size_t) r] = w[r] * (F[r] - y[r]);
+			gh[2 * (size_t) r + 1] = w[r];
 		}
 		return;
 	}
@@ -219,8 +224,8 @@ gbm_gradients(const GbmState *st, int k, int lo, int hi, double *gh)
 			int			r = sample[i0 + i];
 			double		h = factor * q[i] * (1 - q[i]);
 
-			gh[2 * (size_t) r] = fd->w[r] * (q[i] - indicator[fd->cls[r] == target]);
-			gh[2 * (size_t) r + 1] = fd->w[r] * (h > 1e-16 ? h : 1e-16);
+			gh[2 * (size_t) r] = w[r] * (q[i] - indicator[cls[r] == target]);
+			gh[2 * (size_t) r + 1] = w[r] * (h > 1e-16 ? h : 1e-16);
 		}
 	}
 }
