@@ -175,20 +175,21 @@ AmDataset *
 am_dataset_spread_rows(const AmDataset *d, int max_rows)
 {
 	AmDataset  *out;
-	int			step;
-
+	int			step,
+				m;
 	size_t		bytes;
 
 	if (d->n_rows <= max_rows || max_rows < 1)
 		return (AmDataset *) d;
 	step = (d->n_rows + max_rows - 1) / max_rows;
-	bytes = ((size_t) d->n_features + 1) * ((size_t) (d->n_rows + step - 1) / step) * sizeof(double);
+	m = (d->n_rows + step - 1) / step;
+	bytes = ((size_t) d->n_features + 1) * m * sizeof(double);
 	if (bytes > am_memory_available() / 2)
 		return (AmDataset *) d; /* the copy would crowd the budget: all rows, slower */
 	am_memory_reserve(bytes, "sample of the training rows");
 	out = AM_NEW0(AmDataset, 1);
 	*out = *d;
-	out->n_rows = (d->n_rows + step - 1) / step;
+	out->n_rows = m;
 	out->x = AM_NEW(double *, d->n_features > 0 ? d->n_features : 1);
 	for (int j = 0; j < d->n_features; j++)
 	{

@@ -29,8 +29,7 @@ bin_by_sampled_cuts(const double *x, int n, int bins, int *bin_of)
 {
 	int			step = n / CUT_SAMPLE + 1;
 	double	   *sample = AM_NEW(double, n / step + 1);
-	double	   *cuts = AM_NEW(double, bins);
-	double		pad[MAX_BINS];
+	double		cuts[MAX_BINS];	/* ascending, then +inf: bins <= MAX_BINS */
 	int			m = 0,
 				n_cuts = 0;
 
@@ -45,20 +44,18 @@ bin_by_sampled_cuts(const double *x, int n, int bins, int *bin_of)
 		if (n_cuts == 0 || c > cuts[n_cuts - 1])
 			cuts[n_cuts++] = c;
 	}
-	/* cuts at or below x[i]: a fixed-step search over cuts padded with +inf */
 	for (int c = n_cuts; c < MAX_BINS; c++)
-		pad[c] = INFINITY;
-	memcpy(pad, cuts, sizeof(double) * n_cuts);
+		cuts[c] = INFINITY;
+	/* cuts at or below x[i]: a search of fixed steps over the padded cuts */
 	for (int i = 0; i < n; i++)
 	{
 		int			pos = 0;
 
 		for (int step = MAX_BINS / 2; step >= 1; step >>= 1)
-			pos += isgreaterequal(x[i], pad[pos + step - 1]) ? step : 0;
+			pos += isgreaterequal(x[i], cuts[pos + step - 1]) ? step : 0;
 		bin_of[i] = isnan(x[i]) ? bins : pos;
 	}
 	am_free(sample);
-	am_free(cuts);
 }
 
 /* Share of rows a per-bin majority vote gets right (missing is one bin). */

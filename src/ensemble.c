@@ -345,13 +345,12 @@ ensemble_importance(const void *model, AmImportanceKind kind, double *out)
 
 /*
  * base += w * (member_margin(pred) - sum of the member's contributions phi),
- * centred over the classes for multiclass.
+ * centred over the classes for multiclass; d: outs doubles of scratch.
  */
 static void
 ensemble_add_residual(AmTask task, int outs, int p, const double *phi, const double *pred,
-					  double w, double *base)
+					  double w, double *base, double *d)
 {
-	double	   *d = AM_NEW(double, outs);
 	double		mean = 0.0;
 
 	for (int k = 0; k < outs; k++)
@@ -365,7 +364,6 @@ ensemble_add_residual(AmTask task, int outs, int p, const double *phi, const dou
 	}
 	for (int k = 0; k < outs; k++)
 		base[k] += w * (task == AM_TASK_MULTICLASS ? d[k] - mean : d[k]);
-	am_free(d);
 }
 
 static bool
@@ -376,6 +374,7 @@ ensemble_contributions(const void *model, const double *x, double *out)
 	size_t		size = ((size_t) e->p + 1) * outs;
 	double	   *one = AM_NEW(double, size);
 	double	   *pred = AM_NEW(double, outs);
+	double	   *residual = AM_NEW(double, outs);
 	double	   *base = out + (size_t) e->p * outs;
 
 	memset(out, 0, sizeof(double) * size);
@@ -385,6 +384,7 @@ ensemble_contributions(const void *model, const double *x, double *out)
 		{
 			am_free(one);
 			am_free(pred);
+			am_free(residual);
 			return false;
 		}
 		for (size_t t = 0; t < size; t++)
@@ -399,10 +399,12 @@ ensemble_contributions(const void *model, const double *x, double *out)
 		 * softmax ignores: only the part that differs between classes).
 		 */
 		am_model_predict_row(e->members[i], x, pred);
-		ensemble_add_residual(e->task, outs, e->p, one, pred, e->weights[i], base);
+		ensemble_add_residual(e->task, outs, e->p, one, pred, e->weights[i], base,
+							  residual);
 	}
 	am_free(one);
 	am_free(pred);
+	am_free(residual);
 	return true;
 }
 

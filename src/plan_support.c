@@ -14,9 +14,9 @@
  *	  whose columns it passes even if a deploy commits before it runs.  The
  *	  plan records a dependency on the catalog tables, so a deploy or drop
  *	  invalidates cached plans and the next execution is planned for the new
- *	  version.  t.ctid is NULL
- *	  exactly when t is NULL (the nullable side of an outer join), which the
- *	  rewritten function turns into a NULL result as the original would.
+ *	  version.  t.ctid is NULL exactly when t is NULL (the nullable side of
+ *	  an outer join), which the rewritten function turns into a NULL result
+ *	  as the original would.
  *
  *	  Anything else (a non-constant name, a row that is not a table's whole
  *	  row, no right to score, no deployed version) is left alone, so the
