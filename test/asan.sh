@@ -34,14 +34,7 @@ test/setup-deps.sh
 need_packages gcc libasan8 libubsan1
 
 t0=$(date +%s)
-work=$(mktemp -d /tmp/automl-asan.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-	[ -n "${CLUSTER_DIR:-}" ] && cluster_stop
-	if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+pgcopy_workdir asan
 
 echo "== private PostgreSQL copy and an ASan+UBSan build of the extension in $work"
 pgcopy_create "$work/pg"

@@ -42,14 +42,7 @@ test/setup-deps.sh
 need_packages sqlsmith python3
 
 t0=$(date +%s)
-work=$(mktemp -d /tmp/automl-sqlsmith.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-	[ -n "${CLUSTER_DIR:-}" ] && cluster_stop
-	if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+pgcopy_workdir sqlsmith
 
 echo "== building into a private PostgreSQL copy in $work"
 pgcopy_create "$work/pg"

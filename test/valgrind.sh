@@ -55,19 +55,11 @@ test/setup-deps.sh
 need_packages valgrind python3
 
 t0=$(date +%s)
-work=$(mktemp -d /tmp/automl-valgrind.XXXXXX)
-chmod 755 "$work"
 vg_pid=
-cleanup() {
-	if [ -n "${CLUSTER_DIR:-}" ]; then
-		cluster_stop
-		# the postmaster under valgrind was started by this script
-		[ -n "$vg_pid" ] && kill -KILL "$vg_pid" 2>/dev/null
-	fi
-	if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# the postmaster under valgrind was started by this script
+kill_valgrind() { [ -z "$vg_pid" ] || kill -KILL "$vg_pid" 2>/dev/null || true; }
+PGCOPY_AFTER_STOP=kill_valgrind
+pgcopy_workdir valgrind
 
 echo "== building into a private PostgreSQL copy in $work"
 pgcopy_create "$work/pg"

@@ -16,12 +16,30 @@
 #                             the same for test/lib/san_probe.c (the checkers'
 #                             positive control)
 #   need_packages PKG...      apt-get install what is missing
+#   pgcopy_workdir NAME       make $work (/tmp/automl-NAME.XXXXXX) and remove it at
+#                             exit after stopping the script's cluster, unless KEEP=1;
+#                             a function named by PGCOPY_AFTER_STOP runs after the stop
 #
 # Start servers from the copy with PG_BIN=$PGCOPY_BIN before sourcing
 # test/lib/cluster.sh.
 # shellcheck shell=bash
 
 PGCOPY_SYS_BIN=${PGCOPY_SYS_BIN:-/usr/lib/postgresql/15/bin}
+
+pgcopy_workdir() {
+	work=$(mktemp -d "/tmp/automl-$1.XXXXXX")
+	chmod 755 "$work"
+	trap pgcopy_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+pgcopy_cleanup() {
+	if [ -n "${CLUSTER_DIR:-}" ]; then
+		cluster_stop
+		if [ -n "${PGCOPY_AFTER_STOP:-}" ]; then "$PGCOPY_AFTER_STOP"; fi
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
+}
 
 pgcopy_create() {
 	local root=$1 sysbin sysroot sysshare
