@@ -369,13 +369,10 @@ typedef struct TreeEnsemble
 	double		oob_score;		/* forests with bootstrap; NaN otherwise */
 	int			max_depth;		/* over all trees */
 	/*
-	 * Shallow ensembles as they are scored one row at a time: every tree's
-	 * nodes at a fixed stride (2^(max_depth + 1) nodes), so eight walks side
-	 * by side share one base pointer.  Built for loaded models by
-	 * tree_ensemble_pad(); NULL otherwise.
+	 * Shallow numeric ensembles as they are scored one row at a time: built
+	 * for loaded models by tree_ensemble_pad(); NULL otherwise.
 	 */
-	TreeNode   *padded;
-	int			pad_stride;
+	struct TreeComplete *complete;
 } TreeEnsemble;
 
 extern TreeEnsemble *tree_ensemble_new(TreeCombine combine, int p, AmTask task,
@@ -394,7 +391,26 @@ extern void tree_ensemble_add(TreeEnsemble *e, const GrowTree *t, const TreeMatr
 extern void tree_ensemble_reserve(TreeEnsemble *e, int trees, int nodes, int cat_words);
 /* Drop trees after the first n (early stopping). */
 extern void tree_ensemble_truncate(TreeEnsemble *e, int n_trees);
-/* Build e->padded when the trees are shallow (after validation). */
+/*
+ * Every tree of a shallow ensemble without categorical splits as a complete
+ * binary tree of depth `depth` (the ensemble's largest): node i of a tree
+ * has children 2i+1 (v <= threshold) and 2i+2, a leaf above the last level
+ * becomes splits at +inf that always go left, and a walk is `depth` steps
+ * with nothing but the index on its path.  Tree t's nodes start at
+ * t * stride (stride = 2^depth: 2^depth - 1 splits, one unused slot); its
+ * leaves likewise, in level order.
+ */
+typedef struct TreeComplete
+{
+	int			depth;
+	int			stride;
+	double	   *threshold;		/* n_trees * stride */
+	uint16_t   *feature;		/* n_trees * stride */
+	double	   *leaf_value;		/* n_trees * stride: SUM, one output; else NULL */
+	int32_t    *leaf_node;		/* n_trees * stride: the leaf's node in its tree */
+} TreeComplete;
+
+/* Build e->complete when the trees are shallow and numeric (after validation). */
 #define TREE_PAD_MAX_DEPTH 7
 extern void tree_ensemble_pad(TreeEnsemble *e);
 /* Check the structure of every tree (deserialization); NULL when fine. */

@@ -293,20 +293,60 @@ tree_ensemble_validate(const TreeEnsemble *e)
 	return msg;
 }
 
+/*
+ * Node `node` of tree t at position pos of its complete copy, level `level`:
+ * a leaf above the last level walks left to itself.
+ */
+static void
+complete_fill(const TreeEnsemble *e, TreeComplete *c, int t, int node, int pos, int level)
+{
+	const TreeNode *nd = &e->nodes[e->tree_start[t] + node];
+	size_t		base = (size_t) t * c->stride;
+
+	if (level == c->depth)
+	{
+		int			leaf = pos - (c->stride - 1);
+
+		c->leaf_node[base + leaf] = node;
+		if (c->leaf_value)
+			c->leaf_value[base + leaf] = e->value[e->tree_start[t] + node];
+		return;
+	}
+	if (nd->flags & TREE_LEAF)
+	{
+		c->threshold[base + pos] = INFINITY;
+		c->feature[base + pos] = 0;
+		complete_fill(e, c, t, node, 2 * pos + 1, level + 1);
+		complete_fill(e, c, t, node, 2 * pos + 2, level + 1);
+		return;
+	}
+	c->threshold[base + pos] = nd->u.threshold;
+	c->feature[base + pos] = nd->feature;
+	complete_fill(e, c, t, nd->left, 2 * pos + 1, level + 1);
+	complete_fill(e, c, t, nd->left + 1, 2 * pos + 2, level + 1);
+}
+
 void
 tree_ensemble_pad(TreeEnsemble *e)
 {
-	int			stride;
+	TreeComplete *c;
+	size_t		n;
 
-	if (e->n_trees == 0 || e->max_depth > TREE_PAD_MAX_DEPTH)
+	if (e->n_trees == 0 || e->max_depth > TREE_PAD_MAX_DEPTH || e->has_categorical)
 		return;
-	stride = e->max_depth <= 6 ? 128 : 256;
-	/* at most 16 MB per cached model (1000 full trees of depth 7) */
-	if ((size_t) e->n_trees * stride * sizeof(TreeNode) > ((size_t) 16 << 20))
+	n = (size_t) e->n_trees << e->max_depth;
+	/* 22 bytes a slot: at most 16 MB per cached model (5800 trees of depth 7) */
+	if (n * (sizeof(double) * 2 + sizeof(uint16_t) + sizeof(int32_t)) > ((size_t) 16 << 20))
 		return;
-	e->padded = AM_NEW0(TreeNode, (size_t) e->n_trees * stride);
-	e->pad_stride = stride;
+	c = AM_NEW0(TreeComplete, 1);
+	c->depth = e->max_depth;
+	c->stride = 1 << c->depth;
+	c->threshold = AM_NEW0(double, n);
+	c->feature = AM_NEW0(uint16_t, n);
+	c->leaf_node = AM_NEW0(int32_t, n);
+	if (e->combine == TREE_COMBINE_SUM && e->n_outputs == 1)
+		c->leaf_value = AM_NEW0(double, n);
 	for (int t = 0; t < e->n_trees; t++)
-		memcpy(e->padded + (size_t) t * stride, e->nodes + e->tree_start[t],
-			   sizeof(TreeNode) * (e->tree_start[t + 1] - e->tree_start[t]));
+		complete_fill(e, c, t, 0, 0, 0);
+	e->complete = c;
 }

@@ -150,44 +150,57 @@ finish_outputs(const TreeEnsemble *e, int nb, double *o)
 #define TREE_GROUP 8
 
 /*
- * Numeric rows without missing values on a padded ensemble: the eight walks
- * of a group share one base pointer (their trees are stride nodes apart), so
- * the indexes, the base and x stay in registers.
+ * Numeric rows without missing values on an ensemble of complete trees of
+ * depth D (see TreeComplete): eight walks side by side, each one index
+ * (the trees' arrays are S slots apart), with a depth known at compile
+ * time so the loops unroll and the indexes stay in registers.
  */
 static inline __attribute__((always_inline)) void
-margins_padded(const TreeEnsemble *e, const double *x, double *out, const int stride)
+margins_complete(const TreeEnsemble *e, const double *x, double *out, const int D)
 {
+	const TreeComplete *c = e->complete;
+	const int	S = 1 << D;
+	double		sum = e->base[0];
 	int			t = 0;
 
-	start_outputs(e, 1, out);
-	for (; t + TREE_GROUP <= e->n_trees; t += TREE_GROUP)
+	if (!c->leaf_value)
+		start_outputs(e, 1, out);
+	for (; t < e->n_trees; t += TREE_GROUP)
 	{
-		const TreeNode *base = e->padded + (size_t) t * stride;
-		int			at[TREE_GROUP] = {0};
-		int			depth = 0;
+		const double *th = c->threshold + (size_t) t * S;
+		const uint16_t *ft = c->feature + (size_t) t * S;
+		int			n = e->n_trees - t < TREE_GROUP ? e->n_trees - t : TREE_GROUP;
+		unsigned	at[TREE_GROUP] = {0};
 
-		for (int k = 0; k < TREE_GROUP; k++)
-			if (e->tree_depth[t + k] > depth)
-				depth = e->tree_depth[t + k];
-		for (int d = 0; d < depth; d++)
+		if (n == TREE_GROUP)
 		{
-#pragma GCC unroll 8
-			for (int k = 0; k < TREE_GROUP; k++)
+			for (int d = 0; d < D; d++)
 			{
-				const TreeNode *nd = base + k * stride + at[k];
-
-				at[k] = nd->left + (x[nd->feature] > nd->u.threshold);
+#pragma GCC unroll 8
+				for (int k = 0; k < TREE_GROUP; k++)
+					at[k] = 2 * at[k] + 1 +
+						(x[ft[k * S + at[k]]] > th[k * S + at[k]]);
 			}
 		}
-		for (int k = 0; k < TREE_GROUP; k++)
-			add_leaves(e, t + k, &at[k], 1, out);
-	}
-	for (; t < e->n_trees; t++)
-	{
-		int			leaf = tree_leaf_of(e, t, x);
+		else
+		{
+			for (int k = 0; k < n; k++)
+				for (int d = 0; d < D; d++)
+					at[k] = 2 * at[k] + 1 +
+						(x[ft[k * S + at[k]]] > th[k * S + at[k]]);
+		}
+		for (int k = 0; k < n; k++)
+		{
+			size_t		leaf = (size_t) (t + k) * S + at[k] - (S - 1);
 
-		add_leaves(e, t, &leaf, 1, out);
+			if (c->leaf_value)
+				sum += c->leaf_value[leaf];
+			else
+				add_leaves(e, t + k, &c->leaf_node[leaf], 1, out);
+		}
 	}
+	if (c->leaf_value)
+		out[0] = sum;
 	finish_outputs(e, 1, out);
 }
 
@@ -200,15 +213,35 @@ margins_one(const TreeEnsemble *e, const double *x, double *out)
 	/* a row without missing values takes the shortest numeric step */
 	for (int j = 0; j < e->p && plain; j++)
 		plain = !isnan(x[j]);
-	if (plain && e->padded && e->pad_stride == 128)
+	if (plain && e->complete)
 	{
-		margins_padded(e, x, out, 128);
-		return;
-	}
-	if (plain && e->padded && e->pad_stride == 256)
-	{
-		margins_padded(e, x, out, 256);
-		return;
+		switch (e->complete->depth)
+		{
+			case 0:
+				margins_complete(e, x, out, 0);
+				return;
+			case 1:
+				margins_complete(e, x, out, 1);
+				return;
+			case 2:
+				margins_complete(e, x, out, 2);
+				return;
+			case 3:
+				margins_complete(e, x, out, 3);
+				return;
+			case 4:
+				margins_complete(e, x, out, 4);
+				return;
+			case 5:
+				margins_complete(e, x, out, 5);
+				return;
+			case 6:
+				margins_complete(e, x, out, 6);
+				return;
+			case 7:
+				margins_complete(e, x, out, 7);
+				return;
+		}
 	}
 	start_outputs(e, 1, out);
 	while (t < e->n_trees)

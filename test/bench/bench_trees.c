@@ -494,7 +494,7 @@ main(int argc, char **argv)
 			if (!atoi(arg(argc, argv, "--predict", "1")))
 				k = 1;
 			/* as a model loaded from the catalog is scored */
-			if (((TreeEnsemble *) m->fitted)->padded == NULL && !getenv("BENCH_NO_PAD"))
+			if (((TreeEnsemble *) m->fitted)->complete == NULL && !getenv("BENCH_NO_PAD"))
 				tree_ensemble_pad(m->fitted);
 			row_us = INFINITY;
 			for (int trial = 0; trial < 3; trial++)

@@ -852,6 +852,7 @@ check_roundtrip(AmModel *m, const AmDataset *d)
 	am_model_predict(m, x, n, n, a);
 	am_model_predict(m2, x, n, n, b);
 	CHECK(memcmp(a, b, sizeof(double) * n * outs) == 0);
+	CHECK(memcmp(a, b, sizeof(double) * n * outs) == 0);
 
 	/* the family payload alone: every byte flipped, every truncation */
 	{
@@ -944,6 +945,66 @@ test_serialization(void)
 			if (m)
 				check_roundtrip(m, d);
 		}
+}
+
+/*
+ * A loaded shallow numeric ensemble scores single rows from complete trees:
+ * exactly what the blocked path gives, for rows with and without missing
+ * values, every depth up to TREE_PAD_MAX_DEPTH and every combine/output.
+ */
+static void
+test_single_rows(void)
+{
+	const char *fams[] = {"tree", "forest", "gbm"};
+	AmTask		tasks[] = {AM_TASK_REGRESSION, AM_TASK_BINARY, AM_TASK_MULTICLASS};
+	int			n = 400,
+				completes = 0;
+
+	for (int f = 0; f < 3; f++)
+		for (int t = 0; t < 3; t++)
+			for (int depth = 1; depth <= TREE_PAD_MAX_DEPTH + 1; depth += 2)
+			{
+				int			k = tasks[t] == AM_TASK_MULTICLASS ? 3 : (tasks[t] == AM_TASK_BINARY ? 2 : 0);
+				int			outs = am_task_outputs(tasks[t], k);
+				AmDataset  *d = synthetic(1200, tasks[t], k, 70 + f * 3 + t);
+				AmParams	p = {0};
+				AmModel    *m;
+				TreeEnsemble *e;
+				double	   *x,
+						   *a,
+						   *b;
+
+				/* the code column as a plain number: no categorical split */
+				d->categorical[5] = false;
+				d->n_codes[5] = 0;
+				am_params_set(&p, "n_estimators", 13);	/* a partial group of eight */
+				am_params_set(&p, "max_depth", depth);
+				m = fit(d, fams[f], &p, 0, 800, 3);
+				CHECK(m != NULL);
+				if (m == NULL)
+					continue;
+				e = m->fitted;
+				tree_ensemble_pad(e);
+				CHECK((e->complete != NULL) == (e->max_depth <= TREE_PAD_MAX_DEPTH));
+				completes += e->complete != NULL;
+				x = columns(d, 800, 800 + n);
+				a = AM_NEW(double, (size_t) n * outs);
+				b = AM_NEW(double, (size_t) n * outs);
+				am_model_predict(m, x, n, n, a);
+				for (int i = 0; i < n; i++)
+				{
+					double		row[6];
+
+					for (int j = 0; j < d->n_features; j++)
+						row[j] = x[(size_t) j * n + i];
+					am_model_predict_row(m, row, b + (size_t) i * outs);
+				}
+				CHECK(memcmp(a, b, sizeof(double) * n * outs) == 0);
+				free(x);
+				free(a);
+				free(b);
+			}
+	CHECK(completes >= 3 * 3 * 3);
 }
 
 /* ---------- explanations ---------- */
@@ -1216,6 +1277,7 @@ main(void)
 	RUN(test_weights);
 	RUN(test_edge_cases);
 	RUN(test_serialization);
+	RUN(test_single_rows);
 	RUN(test_shap);
 	RUN(test_ensemble_shap);
 	RUN(test_importance);
