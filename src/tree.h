@@ -370,7 +370,7 @@ typedef struct TreeEnsemble
 	int			max_depth;		/* over all trees */
 	/*
 	 * Shallow numeric ensembles as they are scored one row at a time: built
-	 * for loaded models by tree_ensemble_pad(); NULL otherwise.
+	 * for loaded models by tree_ensemble_build_complete(); NULL otherwise.
 	 */
 	struct TreeComplete *complete;
 } TreeEnsemble;
@@ -411,8 +411,8 @@ typedef struct TreeComplete
 } TreeComplete;
 
 /* Build e->complete when the trees are shallow and numeric (after validation). */
-#define TREE_PAD_MAX_DEPTH 7
-extern void tree_ensemble_pad(TreeEnsemble *e);
+#define TREE_COMPLETE_MAX_DEPTH 7
+extern void tree_ensemble_build_complete(TreeEnsemble *e);
 /* Check the structure of every tree (deserialization); NULL when fine. */
 extern const char *tree_ensemble_validate(const TreeEnsemble *e);
 

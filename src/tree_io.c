@@ -326,6 +326,6 @@ tree_deserialize(AmReader *r, int p, AmTask task, int n_classes, TreeCombine com
 		am_err_set(err, AM_ERR_CORRUPT, "tree model is invalid: %s", msg);
 		return NULL;
 	}
-	tree_ensemble_pad(e);
+	tree_ensemble_build_complete(e);
 	return e;
 }

@@ -327,12 +327,12 @@ complete_fill(const TreeEnsemble *e, TreeComplete *c, int t, int node, int pos, 
 }
 
 void
-tree_ensemble_pad(TreeEnsemble *e)
+tree_ensemble_build_complete(TreeEnsemble *e)
 {
 	TreeComplete *c;
 	size_t		n;
 
-	if (e->n_trees == 0 || e->max_depth > TREE_PAD_MAX_DEPTH || e->has_categorical)
+	if (e->n_trees == 0 || e->max_depth > TREE_COMPLETE_MAX_DEPTH || e->has_categorical)
 		return;
 	n = (size_t) e->n_trees << e->max_depth;
 	/* 22 bytes a slot: at most 16 MB per cached model (5800 trees of depth 7) */

@@ -494,8 +494,8 @@ main(int argc, char **argv)
 			if (!atoi(arg(argc, argv, "--predict", "1")))
 				k = 1;
 			/* as a model loaded from the catalog is scored */
-			if (((TreeEnsemble *) m->fitted)->complete == NULL && !getenv("BENCH_NO_PAD"))
-				tree_ensemble_pad(m->fitted);
+			if (((TreeEnsemble *) m->fitted)->complete == NULL && !getenv("BENCH_NO_COMPLETE"))
+				tree_ensemble_build_complete(m->fitted);
 			row_us = INFINITY;
 			for (int trial = 0; trial < 3; trial++)
 			{

@@ -950,7 +950,7 @@ test_serialization(void)
 /*
  * A loaded shallow numeric ensemble scores single rows from complete trees:
  * exactly what the blocked path gives, for rows with and without missing
- * values, every depth up to TREE_PAD_MAX_DEPTH and every combine/output.
+ * values, every depth up to TREE_COMPLETE_MAX_DEPTH and every combine/output.
  */
 static void
 test_single_rows(void)
@@ -962,7 +962,7 @@ test_single_rows(void)
 
 	for (int f = 0; f < 3; f++)
 		for (int t = 0; t < 3; t++)
-			for (int depth = 1; depth <= TREE_PAD_MAX_DEPTH + 1; depth += 2)
+			for (int depth = 1; depth <= TREE_COMPLETE_MAX_DEPTH + 1; depth += 2)
 			{
 				int			k = tasks[t] == AM_TASK_MULTICLASS ? 3 : (tasks[t] == AM_TASK_BINARY ? 2 : 0);
 				int			outs = am_task_outputs(tasks[t], k);
@@ -984,8 +984,8 @@ test_single_rows(void)
 				if (m == NULL)
 					continue;
 				e = m->fitted;
-				tree_ensemble_pad(e);
-				CHECK((e->complete != NULL) == (e->max_depth <= TREE_PAD_MAX_DEPTH));
+				tree_ensemble_build_complete(e);
+				CHECK((e->complete != NULL) == (e->max_depth <= TREE_COMPLETE_MAX_DEPTH));
 				completes += e->complete != NULL;
 				x = columns(d, 800, 800 + n);
 				a = AM_NEW(double, (size_t) n * outs);
