@@ -7,7 +7,8 @@
  * itself, so every row can take the tree's depth in steps (deep trees stop
  * early once the whole group is at leaves), the walks of the group are
  * independent chains the CPU overlaps, and a numeric step takes no branch
- * on the data.  A single row is not copied.
+ * on the data.  A single row is not copied: shallow numeric ensembles
+ * walk it through their complete trees (TreeComplete), eight trees at once.
  */
 #include "tree.h"
 
