@@ -876,8 +876,13 @@ check_roundtrip(AmModel *m, const AmDataset *d)
 				fm = m->family->deserialize(&r, p, d->task, d->n_classes, &err);
 				if (fm != NULL)
 				{
-					/* accepted bytes must still predict safely */
+					double		row[64];
+
+					/* accepted bytes must still predict safely, in blocks and one row at a time */
 					m->family->predict(fm, x, n, 20, b);
+					for (int j = 0; j < p; j++)
+						row[j] = x[(size_t) j * n];
+					m->family->predict(fm, row, 1, 1, b);
 					accepted++;
 				}
 			}
@@ -947,6 +952,43 @@ test_serialization(void)
 		}
 }
 
+/* Corrupted payloads that still parse must score single rows safely. */
+static void
+fuzz_single_rows(AmModel *m, const AmDataset *d, const double *x, int n)
+{
+	AmWriter	fw;
+	uint8_t    *copy;
+	double		row[6],
+				out[8];
+	int			accepted = 0;
+	AmErr		err;
+
+	am_w_init(&fw);
+	m->family->serialize(m->fitted, &fw);
+	copy = malloc(fw.len);
+	for (size_t i = 0; i < fw.len; i += 11)
+	{
+		AmReader	r;
+		void	   *fm;
+
+		memcpy(copy, fw.data, fw.len);
+		copy[i] ^= (uint8_t) (1u << (i % 8));
+		am_r_init(&r, copy, fw.len);
+		fm = m->family->deserialize(&r, d->n_features, d->task, d->n_classes, &err);
+		if (fm == NULL)
+			continue;
+		accepted++;
+		for (int k = 0; k < n; k += 37)
+		{
+			for (int j = 0; j < d->n_features; j++)
+				row[j] = x[(size_t) j * n + k];
+			m->family->predict(fm, row, 1, 1, out);
+		}
+	}
+	CHECK(accepted > 0);		/* flipped threshold bits parse: the walk is exercised */
+	free(copy);
+}
+
 /*
  * A loaded shallow numeric ensemble scores single rows from complete trees:
  * exactly what the blocked path gives, for rows with and without missing
@@ -1000,6 +1042,8 @@ test_single_rows(void)
 					am_model_predict_row(m, row, b + (size_t) i * outs);
 				}
 				CHECK(memcmp(a, b, sizeof(double) * n * outs) == 0);
+				if (depth == 5)
+					fuzz_single_rows(m, d, x, n);
 				free(x);
 				free(a);
 				free(b);
