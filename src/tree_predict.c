@@ -150,6 +150,13 @@ finish_outputs(const TreeEnsemble *e, int nb, double *o)
  */
 #define TREE_GROUP 8
 
+/* Child of slot i of a complete tree for row x: 2i+1 (left) or 2i+2. */
+static inline unsigned
+complete_step(const uint16_t *feature, const double *threshold, unsigned i, const double *x)
+{
+	return 2 * i + 1 + (x[feature[i]] > threshold[i]);
+}
+
 /*
  * Numeric rows without missing values on an ensemble of complete trees of
  * depth D (see TreeComplete): eight walks side by side, each one index
@@ -179,16 +186,14 @@ margins_complete(const TreeEnsemble *e, const double *x, double *out, const int 
 			{
 #pragma GCC unroll 8
 				for (int k = 0; k < TREE_GROUP; k++)
-					at[k] = 2 * at[k] + 1 +
-						(x[ft[k * S + at[k]]] > th[k * S + at[k]]);
+					at[k] = complete_step(ft + k * S, th + k * S, at[k], x);
 			}
 		}
 		else
 		{
 			for (int k = 0; k < n; k++)
 				for (int d = 0; d < D; d++)
-					at[k] = 2 * at[k] + 1 +
-						(x[ft[k * S + at[k]]] > th[k * S + at[k]]);
+					at[k] = complete_step(ft + k * S, th + k * S, at[k], x);
 		}
 		for (int k = 0; k < n; k++)
 		{
@@ -216,33 +221,20 @@ margins_one(const TreeEnsemble *e, const double *x, double *out)
 		plain = !isnan(x[j]);
 	if (plain && e->complete)
 	{
+		/* the depth as a compile-time constant: one unrolled walk per depth */
+#define COMPLETE_DEPTH(D) case D: margins_complete(e, x, out, D); return
 		switch (e->complete->depth)
 		{
-			case 0:
-				margins_complete(e, x, out, 0);
-				return;
-			case 1:
-				margins_complete(e, x, out, 1);
-				return;
-			case 2:
-				margins_complete(e, x, out, 2);
-				return;
-			case 3:
-				margins_complete(e, x, out, 3);
-				return;
-			case 4:
-				margins_complete(e, x, out, 4);
-				return;
-			case 5:
-				margins_complete(e, x, out, 5);
-				return;
-			case 6:
-				margins_complete(e, x, out, 6);
-				return;
-			case 7:
-				margins_complete(e, x, out, 7);
-				return;
+			COMPLETE_DEPTH(0);
+			COMPLETE_DEPTH(1);
+			COMPLETE_DEPTH(2);
+			COMPLETE_DEPTH(3);
+			COMPLETE_DEPTH(4);
+			COMPLETE_DEPTH(5);
+			COMPLETE_DEPTH(6);
+			COMPLETE_DEPTH(7);
 		}
+#undef COMPLETE_DEPTH
 	}
 	start_outputs(e, 1, out);
 	while (t < e->n_trees)
