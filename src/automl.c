@@ -20,6 +20,7 @@ PG_MODULE_MAGIC;
 int			automl_memory_limit_kb;
 int			automl_max_threads = 1;
 bool		automl_progress = true;
+bool		automl_huge_pages = true;
 bool		automl_require_approval = false;
 
 /* A quarter of physical memory, in kB, within what an int GUC can hold. */
@@ -63,6 +64,17 @@ AutomlGucInit(void)
 							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("automl.huge_pages",
+							 "Back the large arrays of a training with transparent huge pages.",
+							 "A hint to the kernel (madvise), taken when transparent huge "
+							 "pages are enabled as \"always\" or \"madvise\"; it saves "
+							 "address-translation misses of the tree kernels.",
+							 &automl_huge_pages,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("automl.progress",
 							 "Report each finished trial of a training as a NOTICE.",

@@ -17,6 +17,7 @@
 extern int	automl_memory_limit_kb;
 extern int	automl_max_threads;
 extern bool automl_progress;
+extern bool automl_huge_pages;
 extern bool automl_require_approval;
 
 extern void _PG_init(void);

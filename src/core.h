@@ -31,6 +31,9 @@ extern void am_check_interrupts(void);
 /* Maximum worker threads a kernel may use (automl.max_threads in the server). */
 extern int	am_max_threads(void);
 
+/* Whether large arrays may ask for transparent huge pages (automl.huge_pages). */
+extern bool am_huge_pages(void);
+
 /*
  * Called before a large allocation: errors out (server) when the bytes would
  * take the training over automl.memory_limit.  "what" names the structure.

@@ -53,6 +53,12 @@ am_max_threads(void)
 	return automl_max_threads;
 }
 
+bool
+am_huge_pages(void)
+{
+	return automl_huge_pages;
+}
+
 static void
 forget_budget_context(void *arg)
 {

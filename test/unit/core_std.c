@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core.h"
 
@@ -64,6 +65,15 @@ int
 am_max_threads(void)
 {
 	return am_test_threads;
+}
+
+/* on unless AM_HUGE_PAGES=0 (benchmarks compare both) */
+bool
+am_huge_pages(void)
+{
+	const char *v = getenv("AM_HUGE_PAGES");
+
+	return v == NULL || strcmp(v, "0") != 0;
 }
 
 size_t		am_test_memory_limit = 0;	/* 0: no limit */
