@@ -45,29 +45,57 @@ am_hash_bytes(const void *data, size_t len, uint64_t seed)
 	return h;
 }
 
+#define ROW_HASH_SEED UINT64_C(0x9E3779B97F4A7C15)
+
+/* A value's bytes chained into a row's hash (one bit pattern for missing). */
+static inline uint64_t
+hash_value(uint64_t h, double v)
+{
+	if (isnan(v))
+		v = NAN;
+	return am_hash_bytes(&v, sizeof(v), h);
+}
+
 uint64_t
 am_dataset_fingerprint(const AmDataset *d)
 {
 	uint64_t	sum = 0;
+	int			i = 0;
 
 	/*
 	 * The sum of per-row hashes does not depend on row order, so a table
-	 * rewritten by VACUUM FULL or CLUSTER keeps its fingerprint.
+	 * rewritten by VACUUM FULL or CLUSTER keeps its fingerprint.  A row's
+	 * hash (its features' bytes, then the target's) is one long chain of
+	 * multiplications: four rows side by side keep four chains in flight.
 	 */
-	for (int i = 0; i < d->n_rows; i++)
+	for (; i + 4 <= d->n_rows; i += 4)
 	{
-		uint64_t	h = UINT64_C(0x9E3779B97F4A7C15);
+		uint64_t	h0 = ROW_HASH_SEED,
+					h1 = ROW_HASH_SEED,
+					h2 = ROW_HASH_SEED,
+					h3 = ROW_HASH_SEED;
 
 		for (int j = 0; j < d->n_features; j++)
 		{
-			double		v = d->x[j][i];
+			const double *x = d->x[j] + i;
 
-			if (isnan(v))
-				v = NAN;		/* one bit pattern for missing */
-			h = am_hash_bytes(&v, sizeof(v), h);
+			h0 = hash_value(h0, x[0]);
+			h1 = hash_value(h1, x[1]);
+			h2 = hash_value(h2, x[2]);
+			h3 = hash_value(h3, x[3]);
 		}
-		h = am_hash_bytes(&d->y[i], sizeof(double), h);
-		sum += h;
+		sum += am_hash_bytes(&d->y[i], sizeof(double), h0) +
+			am_hash_bytes(&d->y[i + 1], sizeof(double), h1) +
+			am_hash_bytes(&d->y[i + 2], sizeof(double), h2) +
+			am_hash_bytes(&d->y[i + 3], sizeof(double), h3);
+	}
+	for (; i < d->n_rows; i++)
+	{
+		uint64_t	h = ROW_HASH_SEED;
+
+		for (int j = 0; j < d->n_features; j++)
+			h = hash_value(h, d->x[j][i]);
+		sum += am_hash_bytes(&d->y[i], sizeof(double), h);
 	}
 	return sum ^ (uint64_t) d->n_rows;
 }
