@@ -113,21 +113,40 @@ gbm_check_params(const AmParams *p, AmTask task)
 	return NULL;
 }
 
-/* Add a grown tree's leaves to the margins of class k for sampled rows [lo, hi) of leaves, or others. */
+/*
+ * Add a grown tree's leaf values to the margins of class k of its sampled
+ * rows, for one node: a leaf's own rows, or for a node that kept its rows
+ * (keep_final_rows) each row's side of its split.
+ */
 static void
-update_leaf(const GbmState *st, const GrowTree *t, const double *value, int k, int node)
+update_node(const GbmState *st, const GrowTree *t, const double *value, int k, int node)
 {
 	const GrowNode *x = &t->nodes[node];
+	/* locals, or every store to F would reload them (no strict aliasing) */
 	double	   *F = st->F + (size_t) k * st->n;
 	const int32_t *idx = t->idx;
-	const double v = value[node];
 	const int	end = x->begin + x->count;
 
-	if (x->left >= 0)
-		return;
-	/* locals, or every store to F would reload them (no strict aliasing) */
-	for (int i = x->begin; i < end; i++)
-		F[idx[i]] += v;
+	if (x->rows_kept)
+	{
+		const GrowSplit *sp = &x->split;
+		const uint8_t *col = st->m->cols + (size_t) sp->feature * st->m->n;
+		int			miss = st->m->features[sp->feature].n_bins;
+		double		by_bin[TREE_MAX_BINS + 1];
+
+		/* the value of each bin's side: one load per row, no branch */
+		for (int bin = 0; bin <= miss; bin++)
+			by_bin[bin] = value[x->left + !grow_split_goes_left(sp, bin, miss)];
+		for (int i = x->begin; i < end; i++)
+			F[idx[i]] += by_bin[col[idx[i]]];
+	}
+	else if (x->left < 0)
+	{
+		const double v = value[node];
+
+		for (int i = x->begin; i < end; i++)
+			F[idx[i]] += v;
+	}
 }
 
 static void
@@ -203,7 +222,7 @@ update_task(void *arg, int task, int thread)
 	AM_UNUSED(thread);
 	if (task < st->tree->n_nodes)
 	{
-		update_leaf(st, st->tree, st->leaf_value, st->k, task);
+		update_node(st, st->tree, st->leaf_value, st->k, task);
 		return;
 	}
 	chunk(st->n_others, task - st->tree->n_nodes, &lo, &hi);
@@ -243,7 +262,7 @@ class_tree_task(void *arg, int k, int thread)
 	t = tree_grow(w->grower, &gi);
 	leaf_values(st->gp, t, w->leaf_value);
 	for (int i = 0; i < t->n_nodes; i++)
-		update_leaf(st, t, w->leaf_value, k, i);
+		update_node(st, t, w->leaf_value, k, i);
 	update_others(st, t, w->leaf_value, k, 0, st->n_others);
 	stage(&st->staged[k], t, w->leaf_value);
 }
@@ -368,6 +387,7 @@ grow_config(const GbmParams *gp, const AmFitInput *in, const TreeFitData *fd,
 	cfg->subtraction = true;
 	cfg->cat_smooth = gp->cat_smooth;
 	cfg->hess_is_count = in->task == AM_TASK_REGRESSION && !fd->weighted;
+	cfg->keep_final_rows = true;	/* update_node finds the last level's sides */
 }
 
 /* Most nodes a tree can have. */

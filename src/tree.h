@@ -142,6 +142,7 @@ typedef struct TreeGrowConfig
 	double		cat_smooth;		/* categorical ordering prior */
 	bool		hess_is_count;	/* every row has hessian 1: H counts rows */
 	bool		min_gain_per_weight;	/* min_gain is per unit of root weight */
+	bool		keep_final_rows;	/* leave the rows of a level of final leaves unpartitioned */
 } TreeGrowConfig;
 
 /* A split in bin space. */
@@ -155,6 +156,14 @@ typedef struct GrowSplit
 	uint32_t	cat_bins[8];	/* categorical: bins going left */
 } GrowSplit;
 
+/*
+ * With keep_final_rows, a level whose children are all at max_depth (leaves
+ * that can never split) is not partitioned: each parent keeps its rows and
+ * is marked rows_kept, its children get count 0, and a row's leaf is the
+ * side of the parent's split (grow_split_goes_left on the row's bin).  The
+ * boosting loop needs a row's leaf only to add the leaf's value to the
+ * row's margin, which it does in that same pass.
+ */
 typedef struct GrowNode
 {
 	int32_t		begin;			/* rows idx[begin .. begin + count) */
@@ -163,6 +172,7 @@ typedef struct GrowNode
 	int32_t		left;			/* first child (right = left + 1); -1 leaf */
 	int32_t		hist;			/* histogram buffer, -1 when none */
 	int32_t		n_feats;		/* drawn features (split_features mode) */
+	bool		rows_kept;		/* split, but its rows not handed to the children */
 	GrowSplit	split;
 } GrowNode;
 

@@ -784,6 +784,18 @@ new_child(TreeGrower *g, int node, int depth)
 	c->split.feature = -1;
 }
 
+/* Whether every child of the batch is a leaf for good (keep_final_rows). */
+static bool
+final_level(const TreeGrower *g)
+{
+	if (!g->cfg.keep_final_rows)
+		return false;
+	for (int b = 0; b < g->n_batch; b++)
+		if (g->nodes[g->batch[b]].depth + 1 < g->cfg.max_depth)
+			return false;
+	return true;
+}
+
 static void
 split_batch(TreeGrower *g)
 {
@@ -819,6 +831,18 @@ split_batch(TreeGrower *g)
 		}
 		g->n_nodes += 2;
 		g->n_leaves++;
+	}
+	if (final_level(g))
+	{
+		/* children that never split: their rows stay with the parent */
+		for (int b = 0; b < g->n_batch; b++)
+		{
+			GrowNode   *x = &g->nodes[g->batch[b]];
+
+			x->rows_kept = true;
+			drop_hist(g, g->batch[b]);
+		}
+		return;
 	}
 	partition_batch(g);
 	for (int b = 0; b < g->n_batch; b++)

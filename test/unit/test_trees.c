@@ -1244,6 +1244,108 @@ test_importance(void)
 /* ---------- threads ---------- */
 
 /* One and two threads grow the same model, for every family and task. */
+/*
+ * keep_final_rows: a level of final leaves left unpartitioned grows the same
+ * tree, and each kept row's side of its parent's split is the leaf the
+ * partitioned tree put it in, in the same order.
+ */
+static void
+test_final_rows(void)
+{
+	int			n = 20000;
+	AmDataset  *d = synthetic(n, AM_TASK_REGRESSION, 0, 23);
+	AmErr		err;
+	TreeBinned *b = tree_prepare(d, &err);
+	int		   *all = range_rows(0, n);
+	TreeMatrix *m = tree_matrix_build(b, all, n, 255);
+	double	   *gh = AM_NEW(double, 2 * n);
+	TreePool   *pool = tree_pool_create(1);
+	int			leaves[] = {0, 12};
+
+	for (int i = 0; i < n; i++)
+	{
+		gh[2 * i] = -d->y[i];
+		gh[2 * i + 1] = 1.0;
+	}
+	for (size_t c = 0; c < sizeof(leaves) / sizeof(leaves[0]); c++)
+	{
+		TreeGrowConfig cfg = {0};
+		TreeGrowInput in = {0};
+		const GrowTree *t;
+		GrowNode   *split_nodes;
+		int32_t    *split_idx;
+		int			n_nodes,
+					kept = 0;
+
+		cfg.mode = TREE_STATS_GH;
+		cfg.max_depth = 4;
+		cfg.max_leaves = leaves[c];
+		cfg.min_samples_leaf = 1;
+		cfg.min_child_weight = 1;
+		cfg.l2 = 1;
+		cfg.subtraction = true;
+		cfg.cat_smooth = 10;
+		cfg.hess_is_count = true;
+		in.rows = all;
+		in.n_rows = n;
+		in.gh = gh;
+
+		/* partitioned down to the leaves: the reference */
+		t = tree_grow(tree_grower_create(m, &cfg, pool, n, 0), &in);
+		n_nodes = t->n_nodes;
+		split_nodes = AM_NEW(GrowNode, n_nodes);
+		split_idx = AM_NEW(int32_t, n);
+		memcpy(split_nodes, t->nodes, sizeof(GrowNode) * n_nodes);
+		memcpy(split_idx, t->idx, sizeof(int32_t) * n);
+
+		cfg.keep_final_rows = true;
+		t = tree_grow(tree_grower_create(m, &cfg, pool, n, 0), &in);
+		CHECK(t->n_nodes == n_nodes);
+		for (int i = 0; i < n_nodes && t->n_nodes == n_nodes; i++)
+		{
+			const GrowNode *x = &t->nodes[i],
+					   *ref = &split_nodes[i];
+
+			CHECK(x->left == ref->left && x->depth == ref->depth);
+			if (x->left < 0)
+				continue;
+			CHECK(x->split.feature == ref->split.feature && x->split.bin == ref->split.bin &&
+				  x->split.missing_left == ref->split.missing_left);
+			CHECK(x->begin == ref->begin && x->count == ref->count);
+			CHECK(x->rows_kept == (x->depth + 1 == cfg.max_depth));
+			if (!x->rows_kept)
+				continue;
+			kept++;
+			CHECK(t->nodes[x->left].count == 0 && t->nodes[x->left + 1].count == 0);
+			/* lefts in order, then rights in order: the partitioned leaves */
+			{
+				const GrowNode *L = &split_nodes[ref->left],
+						   *R = &split_nodes[ref->left + 1];
+				int			nl = 0,
+							nr = 0,
+							bad = 0;
+
+				for (int k = x->begin; k < x->begin + x->count; k++)
+				{
+					int			r = t->idx[k],
+								miss = m->features[x->split.feature].n_bins;
+					bool		left = grow_split_goes_left(&x->split,
+														m->cols[(size_t) x->split.feature * m->n + r],
+														miss);
+
+					if (left)
+						bad += nl >= L->count || split_idx[L->begin + nl++] != r;
+					else
+						bad += nr >= R->count || split_idx[R->begin + nr++] != r;
+					bad += grow_tree_leaf(t, m, r) != x->left + !left;
+				}
+				CHECK(bad == 0 && nl == L->count && nr == R->count);
+			}
+		}
+		CHECK(kept > 0);
+	}
+}
+
 static void
 test_threads(void)
 {
@@ -1312,6 +1414,7 @@ main(void)
 	RUN(test_shap);
 	RUN(test_ensemble_shap);
 	RUN(test_importance);
+	RUN(test_final_rows);
 	RUN(test_threads);
 	return unit_report("test_trees");
 }
