@@ -152,17 +152,47 @@ group_filled(const double *w, int n, int max_groups, bool *close)
 	return group_ordered(w, n, lo, close);
 }
 
-/* Sorted finite values of a numeric column (a seeded sample when large). */
+/*
+ * The rows of the seeded sample that places the bins of every numeric
+ * column of a large table (BIN_SAMPLE draws with replacement), in row
+ * order: the sample is sorted by value anyway, and a column read in row
+ * order streams from memory where random draws would each miss the cache.
+ * NULL when the table is small enough to use all rows.
+ */
+static int32_t *
+sample_rows(int n)
+{
+	AmRng		rng;
+	int32_t    *count,
+			   *rows;
+	int			k = 0;
+
+	if (n <= BIN_SAMPLE)
+		return NULL;
+	am_memory_reserve((size_t) n * sizeof(int32_t) + BIN_SAMPLE * sizeof(int32_t),
+					  "tree bin sample");
+	count = AM_NEW0(int32_t, n);
+	rows = AM_NEW(int32_t, BIN_SAMPLE);
+	am_rng_seed(&rng, BIN_SEED);
+	for (int i = 0; i < BIN_SAMPLE; i++)
+		count[am_rng_below(&rng, (uint64_t) n)]++;
+	for (int r = 0; r < n; r++)
+		for (int c = 0; c < count[r]; c++)
+			rows[k++] = r;
+	am_free(count);
+	return rows;
+}
+
+/* Sorted finite values of a numeric column (of the sample rows when given). */
 static double *
-finite_sample(const double *col, int n, int *out_n)
+finite_sample(const double *col, int n, const int32_t *rows, int *out_n)
 {
 	int			m = 0;
 	double	   *v;
 
 	/* the values, and the two key arrays of the sort */
-	am_memory_reserve((size_t) (n < BIN_SAMPLE ? n : BIN_SAMPLE) * 3 * sizeof(double),
-					  "tree bin sample");
-	if (n <= BIN_SAMPLE)
+	am_memory_reserve((size_t) (rows ? BIN_SAMPLE : n) * 3 * sizeof(double), "tree bin sample");
+	if (rows == NULL)
 	{
 		v = AM_NEW(double, n > 0 ? n : 1);
 		for (int i = 0; i < n; i++)
@@ -171,13 +201,10 @@ finite_sample(const double *col, int n, int *out_n)
 	}
 	else
 	{
-		AmRng		rng;
-
-		am_rng_seed(&rng, BIN_SEED);
 		v = AM_NEW(double, BIN_SAMPLE);
 		for (int k = 0; k < BIN_SAMPLE; k++)
 		{
-			double		x = col[am_rng_below(&rng, (uint64_t) n)];
+			double		x = col[rows[k]];
 
 			if (isfinite(x))
 				v[m++] = x;
@@ -190,11 +217,11 @@ finite_sample(const double *col, int n, int *out_n)
 }
 
 static void
-bin_numeric(const double *col, int n, TreeFeatureBins *f)
+bin_numeric(const double *col, int n, const int32_t *rows, TreeFeatureBins *f)
 {
 	int			m,
 				d = 0;
-	double	   *v = finite_sample(col, n, &m);
+	double	   *v = finite_sample(col, n, rows, &m);
 	double	   *counts = AM_NEW(double, m > 0 ? m : 1);
 	bool	   *close;
 
@@ -356,6 +383,7 @@ void *
 tree_prepare(const AmDataset *data, AmErr *err)
 {
 	TreeBinned *b;
+	int32_t    *rows;
 	int			n = data->n_rows,
 				p = data->n_features;
 
@@ -370,6 +398,7 @@ tree_prepare(const AmDataset *data, AmErr *err)
 	b->p = p;
 	b->features = AM_NEW0(TreeFeatureBins, p);
 	b->codes = AM_NEW(uint8_t, (size_t) n * p);
+	rows = sample_rows(n);
 	for (int j = 0; j < p; j++)
 	{
 		TreeFeatureBins *f = &b->features[j];
@@ -380,7 +409,7 @@ tree_prepare(const AmDataset *data, AmErr *err)
 		if (data->categorical && data->categorical[j])
 			bin_categorical(col, n, data->n_codes ? data->n_codes[j] : 0, f);
 		else
-			bin_numeric(col, n, f);
+			bin_numeric(col, n, rows, f);
 		f->counts = AM_NEW0(double, f->n_bins);
 		if (!f->categorical)
 		{
@@ -398,6 +427,8 @@ tree_prepare(const AmDataset *data, AmErr *err)
 				f->counts[bin] += 1;
 		}
 	}
+	if (rows)
+		am_free(rows);
 	return b;
 }
 

@@ -310,6 +310,50 @@ hist_context(TreeHistContext *hc, const TreeMatrix *m, const double *gh, TreePoo
 	hc->max_jobs = 8;
 }
 
+/*
+ * Bins of a table larger than the bin sample: placed from a seeded sample
+ * (the golden sum pins the sample, draws with replacement included, so a
+ * change of the sampling shows), every bin holding a fair share of rows.
+ */
+static void
+test_bins_sampled(void)
+{
+	int			n = 300000;
+	AmDataset  *d = dataset_new(n, 1, AM_TASK_REGRESSION, 0);
+	AmRng		rng;
+	AmErr		err;
+	TreeBinned *b;
+	const TreeFeatureBins *f;
+	double		sum = 0;
+	int		   *count;
+	int			bad = 0;
+
+	am_rng_seed(&rng, 5);
+	for (int i = 0; i < n; i++)
+	{
+		d->x[0][i] = am_rng_normal(&rng);
+		d->y[i] = 0;
+	}
+	b = tree_prepare(d, &err);
+	CHECK(b != NULL);
+	f = &b->features[0];
+	CHECK(f->n_bins == TREE_MAX_BINS);
+	count = AM_NEW0(int, f->n_bins + 1);
+	for (int i = 0; i < n; i++)
+		count[b->codes[i]]++;
+	for (int k = 0; k < f->n_bins; k++)
+	{
+		if (k < f->n_bins - 1)
+			sum += f->edges[k];
+		bad += k > 0 && k < f->n_bins - 1 && !(f->edges[k] > f->edges[k - 1]);
+		bad += count[k] < 0.5 * n / f->n_bins || count[k] > 2.0 * n / f->n_bins;
+	}
+	CHECK_NEAR(sum, 0.98258418900011968, 1e-9);
+	CHECK(bad == 0);
+	CHECK(count[f->n_bins] == 0);
+	free(count);
+}
+
 static void
 test_hist(void)
 {
@@ -1399,6 +1443,7 @@ int
 main(void)
 {
 	RUN(test_bins);
+	RUN(test_bins_sampled);
 	RUN(test_hist);
 	RUN(test_exact_split);
 	RUN(test_missing_direction);
