@@ -34,7 +34,6 @@ static int
 tree_rows(int n, bool bootstrap, uint64_t seed, int32_t *rows, int32_t *draws)
 {
 	AmRng		rng;
-	int			k = 0;
 
 	if (!bootstrap)
 	{
@@ -42,14 +41,9 @@ tree_rows(int n, bool bootstrap, uint64_t seed, int32_t *rows, int32_t *draws)
 			rows[i] = i;
 		return n;
 	}
-	memset(draws, 0, sizeof(int32_t) * n);
 	am_rng_seed(&rng, seed);
-	for (int i = 0; i < n; i++)
-		draws[am_rng_below(&rng, (uint64_t) n)]++;
-	for (int i = 0; i < n; i++)
-		for (int c = 0; c < draws[i]; c++)
-			rows[k++] = i;
-	return k;
+	am_rng_draw_sorted(&rng, n, n, draws, rows);
+	return n;
 }
 
 /* Leaf values of a grown tree: class shares or the mean target. */

@@ -5,6 +5,8 @@
  */
 #include "rng.h"
 
+#include <string.h>
+
 #include <math.h>
 
 static uint64_t
@@ -91,6 +93,19 @@ am_rng_shuffle(AmRng *rng, int *a, int n)
 		a[i] = a[j];
 		a[j] = t;
 	}
+}
+
+void
+am_rng_draw_sorted(AmRng *rng, int n, int m, int32_t *count, int32_t *rows)
+{
+	int			k = 0;
+
+	memset(count, 0, sizeof(int32_t) * n);
+	for (int i = 0; i < m; i++)
+		count[am_rng_below(rng, (uint64_t) n)]++;
+	for (int r = 0; r < n; r++)
+		for (int c = 0; c < count[r]; c++)
+			rows[k++] = r;
 }
 
 uint64_t

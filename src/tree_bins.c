@@ -165,20 +165,15 @@ sample_rows(int n)
 	AmRng		rng;
 	int32_t    *count,
 			   *rows;
-	int			k = 0;
 
 	if (n <= BIN_SAMPLE)
 		return NULL;
 	am_memory_reserve((size_t) n * sizeof(int32_t) + BIN_SAMPLE * sizeof(int32_t),
 					  "tree bin sample");
-	count = AM_NEW0(int32_t, n);
+	count = AM_NEW(int32_t, n);
 	rows = AM_NEW(int32_t, BIN_SAMPLE);
 	am_rng_seed(&rng, BIN_SEED);
-	for (int i = 0; i < BIN_SAMPLE; i++)
-		count[am_rng_below(&rng, (uint64_t) n)]++;
-	for (int r = 0; r < n; r++)
-		for (int c = 0; c < count[r]; c++)
-			rows[k++] = r;
+	am_rng_draw_sorted(&rng, n, BIN_SAMPLE, count, rows);
 	am_free(count);
 	return rows;
 }
