@@ -1285,9 +1285,6 @@ test_importance(void)
 	CHECK(gain[3] >= 0);
 }
 
-/* ---------- threads ---------- */
-
-/* One and two threads grow the same model, for every family and task. */
 /*
  * keep_final_rows: a level of final leaves left unpartitioned grows the same
  * tree, and each kept row's side of its parent's split is the leaf the
@@ -1390,6 +1387,9 @@ test_final_rows(void)
 	}
 }
 
+/* ---------- threads ---------- */
+
+/* One and two threads grow the same model, for every family and task. */
 static void
 test_threads(void)
 {
