@@ -9,7 +9,7 @@ PURE_OBJS = src/core_common.o src/rng.o src/buf.o src/json.o src/dataset.o \
 	src/prep.o src/kernels.o src/model_registry.o src/model.o src/serialize.o \
 	src/linear.o src/metrics.o src/cv.o src/options.o src/search.o src/search_space.o \
 	src/ensemble.o src/describe.o src/diagnose.o src/diagnostics.o src/shapley.o \
-	src/report.o src/report_svg.o
+	src/report.o src/report_svg.o src/pool.o
 
 # The SQL-facing layer.
 PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o \
@@ -18,7 +18,7 @@ PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o 
 	src/jobs.o src/api_insight.o src/api_report.o
 
 # Tree families (src/tree*.c and friends) are listed here as they land.
-TREE_OBJS = src/tree_pool.o src/tree_bins.o src/tree_data.o src/tree_hist.o src/tree_split.o \
+TREE_OBJS = src/tree_bins.o src/tree_data.o src/tree_hist.o src/tree_split.o \
 	src/tree_grow.o src/tree_model.o src/tree_predict.o src/tree_io.o src/tree_shap.o \
 	src/tree_cart.o src/forest.o src/gbm.o src/gbm_loss.o
 

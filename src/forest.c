@@ -194,7 +194,7 @@ node_bound(const TreeGrowConfig *cfg, int n)
 }
 
 static BagSlot *
-make_slots(const TreeFitData *fd, const TreeGrowConfig *cfg, TreePool *pool, int n_slots,
+make_slots(const TreeFitData *fd, const TreeGrowConfig *cfg, AmPool *pool, int n_slots,
 		   int n, const TreeGrowInput *proto)
 {
 	BagSlot    *slots = AM_NEW0(BagSlot, n_slots);
@@ -233,7 +233,7 @@ tree_bagging_fit(const AmFitInput *in, const TreeBagConfig *bc, AmErr *err)
 	TreeEnsemble *e;
 	TreeGrowConfig cfg;
 	TreeGrowInput proto;
-	TreePool   *pool;
+	AmPool	   *pool;
 	BagState	st;
 	OobState	oob = {0};
 	int			n = in->n,
@@ -281,7 +281,7 @@ tree_bagging_fit(const AmFitInput *in, const TreeBagConfig *bc, AmErr *err)
 	if (threads < 1)
 		threads = 1;
 	n_slots = threads > 1 && bc->n_estimators > 1 && n <= TREE_PARALLEL_ROWS ? threads : 1;
-	pool = tree_pool_create(threads);
+	pool = am_pool_create(threads);
 	st.slots = make_slots(fd, &cfg, pool, n_slots, n, &proto);
 
 	for (int t0 = 0; t0 < bc->n_estimators; t0 += n_slots)
@@ -303,9 +303,9 @@ tree_bagging_fit(const AmFitInput *in, const TreeBagConfig *bc, AmErr *err)
 										slot->rows, slot->draws);
 			slot->gi.seed = am_seed_derive(in->seed, 2 * t + 1);
 		}
-		tree_pool_start(pool);
-		tree_pool_run(pool, wave, slot_task, &st);
-		tree_pool_stop(pool);
+		am_pool_start(pool);
+		am_pool_run(pool, wave, slot_task, &st);
+		am_pool_stop(pool);
 		for (int k = 0; k < wave; k++)
 			keep_tree(e, &st.slots[k], fd, in->task, &oob);
 	}

@@ -414,7 +414,7 @@ code_set_words(const TreeMatrix *m)
 }
 
 static void
-make_workers(GbmState *st, const TreeGrowConfig *cfg, TreePool *pool, int n_workers,
+make_workers(GbmState *st, const TreeGrowConfig *cfg, AmPool *pool, int n_workers,
 			 int n_train, int bound)
 {
 	st->workers = AM_NEW0(GbmWorker, n_workers);
@@ -442,7 +442,7 @@ make_workers(GbmState *st, const TreeGrowConfig *cfg, TreePool *pool, int n_work
 
 /* One round of the shared mode: each tree's phases spread over the pool. */
 static void
-shared_round(GbmState *st, TreePool *pool, TreeEnsemble *e)
+shared_round(GbmState *st, AmPool *pool, TreeEnsemble *e)
 {
 	GbmWorker  *w = &st->workers[0];
 
@@ -459,11 +459,11 @@ shared_round(GbmState *st, TreePool *pool, TreeEnsemble *e)
 		gi.features = gi.n_features > 0 ? st->features + (size_t) k * st->m->p : NULL;
 		gi.seed = st->seeds[k];
 		st->k = k;
-		tree_pool_run_if(pool, n_chunks > 1, n_chunks, gradient_task, st);
+		am_pool_run_if(pool, n_chunks > 1, n_chunks, gradient_task, st);
 		st->tree = tree_grow(w->grower, &gi);
 		leaf_values(st->gp, st->tree, w->leaf_value);
 		st->leaf_value = w->leaf_value;
-		tree_pool_run_if(pool, st->n_sample + st->n_others >= 2 * ROW_CHUNK,
+		am_pool_run_if(pool, st->n_sample + st->n_others >= 2 * ROW_CHUNK,
 						 st->tree->n_nodes + chunks(st->n_others), update_task, st);
 		tree_ensemble_add(e, st->tree, st->m, w->leaf_value, k, 1.0);
 	}
@@ -477,7 +477,7 @@ gbm_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
 	TreeFitData *fd;
 	TreeEnsemble *e;
 	TreeGrowConfig cfg;
-	TreePool   *pool;
+	AmPool	   *pool;
 	int32_t    *train,
 			   *valid;
 	int			n_train,
@@ -540,7 +540,7 @@ gbm_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
 			st.F[(size_t) c * n + i] = e->base[c];
 
 	grow_config(&gp, in, fd, &cfg);
-	pool = tree_pool_create(threads);
+	pool = am_pool_create(threads);
 	make_workers(&st, &cfg, pool, class_parallel ? threads : 1, n_train, bound);
 
 	for (int round = 0; round < gp.n_estimators; round++)
@@ -557,19 +557,19 @@ gbm_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
 		/* the round's trees are stored while workers run: no allocation then */
 		tree_ensemble_reserve(e, st.per_round, st.per_round * bound,
 							  st.per_round * bound * cat_words);
-		tree_pool_start(pool);
+		am_pool_start(pool);
 		if (st.P)
-			tree_pool_run_if(pool, chunks(st.n_sample) > 1, chunks(st.n_sample),
+			am_pool_run_if(pool, chunks(st.n_sample) > 1, chunks(st.n_sample),
 							 probability_task, &st);
 		if (class_parallel)
 		{
-			tree_pool_run(pool, st.per_round, class_tree_task, &st);
+			am_pool_run(pool, st.per_round, class_tree_task, &st);
 			for (int k = 0; k < st.per_round; k++)
 				tree_ensemble_add(e, &st.staged[k].tree, st.m, st.staged[k].values, k, 1.0);
 		}
 		else
 			shared_round(&st, pool, e);
-		tree_pool_stop(pool);
+		am_pool_stop(pool);
 		if (n_valid > 0)
 		{
 			double		loss = gbm_mean_loss(&st, valid, n_valid);

@@ -2,8 +2,8 @@
  * tree.h
  *	  Shared pieces of the tree families (tree, forest, extra_trees, gbm):
  *	  the binned matrix, the flattened node arrays of a fitted ensemble, the
- *	  tree grower and the thread pool, and the functions the tree_*.c files
- *	  offer each other.  Pure C: core.h, the C library and pthreads only.
+ *	  tree grower, and the functions the tree_*.c files offer each other.
+ *	  Pure C: core.h, pool.h, the C library and pthreads only.
  *
  * Training works on bins, never on doubles: prepare() bins every feature
  * of the whole dataset once (<= 255 value bins and one missing bin per
@@ -11,7 +11,7 @@
  * of a training call.  A fit copies its training rows into a row-major
  * matrix (and a column-major one for partitions, tree_bins.c), grows trees
  * on histograms of those bins (tree_hist.c, tree_split.c, tree_grow.c) with
- * a small thread pool (tree_pool.c), and stores every split with a raw
+ * the thread pool of pool.c, and stores every split with a raw
  * threshold or a code-to-bin map and bin set (tree_model.c), so prediction
  * (tree_predict.c) reads raw doubles.  tree_io.c serializes, tree_shap.c
  * explains; forest.c, tree_cart.c and gbm.c are the families.
@@ -27,12 +27,11 @@
 #define AUTOML_TREE_H
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 
 #include "core.h"
 #include "dataset.h"
 #include "model.h"
+#include "pool.h"
 #include "rng.h"
 
 #define TREE_MAX_BINS 255		/* value bins per feature; one more for NaN */
@@ -77,46 +76,6 @@ extern TreeMatrix *tree_matrix_build(const TreeBinned *b, const int *rows, int n
 									 int max_bins);
 /* Bin of a raw value (numeric or categorical) under a feature's bins. */
 extern int	tree_bin_of(const TreeFeatureBins *f, double v);
-
-/* ---------- thread pool (tree_pool.c) ---------- */
-
-/*
- * A pool lives while a kernel runs parallel phases; between tree_pool_start
- * and tree_pool_stop the main thread calls no am_* function (workers are
- * running or spinning).  With one thread nothing is started and tasks run
- * inline.
- */
-typedef void (*TreeTaskFn) (void *arg, int task, int thread);
-
-typedef struct TreePool
-{
-	int			n_threads;		/* wanted, including the main thread */
-	int			running;		/* worker threads alive (0 when stopped) */
-	pthread_t  *workers;
-	void	   *worker_args;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	pthread_cond_t done;
-	atomic_uint generation;
-	atomic_int	busy;			/* workers still in the current phase */
-	atomic_int	sleepers;		/* workers waiting on wake */
-	atomic_bool main_sleeping;	/* the main thread is waiting on done */
-	atomic_int	next_task;
-	atomic_bool quit;
-	int			n_tasks;
-	TreeTaskFn	fn;
-	void	   *arg;
-} TreePool;
-
-extern TreePool *tree_pool_create(int n_threads);
-extern void tree_pool_start(TreePool *pool);
-extern void tree_pool_stop(TreePool *pool);
-/* Run fn(arg, task, thread) for task 0 .. n_tasks-1; returns when done. */
-extern void tree_pool_run(TreePool *pool, int n_tasks, TreeTaskFn fn, void *arg);
-/* The same, on the main thread alone unless the phase is worth sharing. */
-extern void tree_pool_run_if(TreePool *pool, bool parallel, int n_tasks, TreeTaskFn fn,
-							 void *arg);
-extern int	tree_pool_threads(const TreePool *pool);
 
 /* ---------- growing one tree in bin space (tree_grow.c) ---------- */
 
@@ -209,7 +168,7 @@ typedef struct GrowTree
  * worker thread; the caller checks for interrupts.
  */
 extern TreeGrower *tree_grower_create(const TreeMatrix *m, const TreeGrowConfig *cfg,
-									  TreePool *pool, int max_rows, int max_nodes);
+									  AmPool *pool, int max_rows, int max_nodes);
 /* Grow one tree; the pool must be started.  Result valid until the next call. */
 extern const GrowTree *tree_grow(TreeGrower *g, const TreeGrowInput *in);
 
@@ -247,7 +206,7 @@ typedef struct TreeHistContext
 	const double *gh;
 	const int32_t *cls;
 	const double *weight;
-	TreePool   *pool;
+	AmPool	   *pool;
 	double	   *partials;		/* n_partials histograms */
 	int			n_partials;
 	int		   *job_blocks;		/* scratch: max_jobs + 1 */

@@ -57,7 +57,7 @@ struct TreeGrower
 {
 	const TreeMatrix *m;
 	TreeGrowConfig cfg;
-	TreePool   *pool;
+	AmPool	   *pool;
 	bool		pool_was_running;
 	int			S;				/* doubles per histogram slot */
 	int			K;				/* gradient channels */
@@ -179,14 +179,14 @@ static void
 pool_pause(TreeGrower *g)
 {
 	g->pool_was_running = g->pool != NULL && g->pool->running > 0;
-	tree_pool_stop(g->pool);
+	am_pool_stop(g->pool);
 }
 
 static void
 pool_resume(TreeGrower *g)
 {
 	if (g->pool_was_running)
-		tree_pool_start(g->pool);
+		am_pool_start(g->pool);
 }
 
 static void
@@ -266,7 +266,7 @@ hist_buffers_wanted(const TreeGrower *g, int max_plans)
 }
 
 TreeGrower *
-tree_grower_create(const TreeMatrix *m, const TreeGrowConfig *cfg, TreePool *pool,
+tree_grower_create(const TreeMatrix *m, const TreeGrowConfig *cfg, AmPool *pool,
 				   int max_rows, int max_nodes)
 {
 	TreeGrower *g = AM_NEW0(TreeGrower, 1);
@@ -549,7 +549,7 @@ execute_plans(TreeGrower *g)
 		if (pl->n_features > g->plan_stride)
 			g->plan_stride = pl->n_features;
 	}
-	tree_pool_run_if(g->pool, g->n_plans * g->plan_stride >= PARALLEL_SPLITS,
+	am_pool_run_if(g->pool, g->n_plans * g->plan_stride >= PARALLEL_SPLITS,
 					 g->n_plans * g->plan_stride, split_task, g);
 	for (int i = 0; i < g->n_plans; i++)
 		finish_plan(g, i);
@@ -745,7 +745,7 @@ partition_batch(TreeGrower *g)
 		rows += count;
 	}
 	g->part_first[g->n_batch] = n_tasks;
-	tree_pool_run_if(g->pool, rows >= PARALLEL_ROWS, n_tasks, partition_task, g);
+	am_pool_run_if(g->pool, rows >= PARALLEL_ROWS, n_tasks, partition_task, g);
 	for (int b = 0; b < g->n_batch; b++)
 	{
 		int			lo = 0,
@@ -767,7 +767,7 @@ partition_batch(TreeGrower *g)
 		g->part_total[b] = lo;
 	}
 	if (multi)
-		tree_pool_run(g->pool, n_tasks, gather_task, g);
+		am_pool_run(g->pool, n_tasks, gather_task, g);
 }
 
 /* ---------- the growth loop ---------- */

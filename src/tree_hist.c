@@ -505,12 +505,12 @@ tree_hist_build(TreeHistContext *hc, TreeHistJob *jobs, int n_jobs)
 
 			ph.partials_before = g0 - (j + (block_start[j] < g0 ? 1 : 0));
 		}
-		tree_pool_run_if(hc->pool, rows >= PARALLEL_ROWS, g1 - g0, build_block_task, &ph);
+		am_pool_run_if(hc->pool, rows >= PARALLEL_ROWS, g1 - g0, build_block_task, &ph);
 		if (partials > 0)
 		{
 			ph.j0 = job_of_block(&ph, g0);
 			ph.j1 = job_of_block(&ph, g1 - 1);
-			tree_pool_run(hc->pool, (ph.j1 - ph.j0 + 1) * ph.max_features, reduce_task, &ph);
+			am_pool_run(hc->pool, (ph.j1 - ph.j0 + 1) * ph.max_features, reduce_task, &ph);
 		}
 		g0 = g1;
 	}

@@ -2,7 +2,7 @@
  * test_core.c
  *	  Unit tests of the pure core without a server: JSON, byte reader,
  *	  options, metrics, folds, preprocessing, the linear family, the model
- *	  byte format and candidate generation.
+ *	  byte format, candidate generation and the thread pool.
  */
 #include <stdlib.h>
 
@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "options.h"
+#include "pool.h"
 #include "prep.h"
 #include "rng.h"
 #include "search.h"
@@ -641,6 +642,56 @@ test_sort_doubles(void)
 	}
 }
 
+extern int	am_test_threads;	/* automl.max_threads of core_std.c */
+
+typedef struct PoolCheck
+{
+	int			n_threads;
+	int		   *done_by;		/* per task: the thread that ran it, plus one */
+	long	   *sums;			/* per task: its own slot */
+} PoolCheck;
+
+static void
+pool_task(void *arg, int task, int thread)
+{
+	PoolCheck  *pc = arg;
+	long		s = 0;
+
+	for (int i = 0; i <= task * 1000; i++)
+		s += i;
+	pc->sums[task] = s;
+	pc->done_by[task] = (thread >= 0 && thread < pc->n_threads) ? thread + 1 : -1;
+}
+
+/* am_pool_for runs every task once, on a thread number below its width. */
+static void
+test_pool_for(void)
+{
+	int			saved = am_test_threads;
+
+	for (int threads = 1; threads <= 3; threads++)
+	{
+		PoolCheck	pc;
+		int			n_tasks = 200;
+
+		am_test_threads = threads;
+		pc.n_threads = am_pool_width(n_tasks);
+		CHECK(pc.n_threads == threads);
+		pc.done_by = AM_NEW0(int, n_tasks);
+		pc.sums = AM_NEW0(long, n_tasks);
+		am_pool_for(pc.n_threads, n_tasks, pool_task, &pc);
+		for (int t = 0; t < n_tasks; t++)
+		{
+			CHECK(pc.done_by[t] >= 1);
+			CHECK(pc.sums[t] == (long) t * 1000 * (t * 1000 + 1) / 2);
+		}
+		am_free(pc.done_by);
+		am_free(pc.sums);
+	}
+	CHECK(am_pool_width(1) == 1);
+	am_test_threads = saved;
+}
+
 int
 main(void)
 {
@@ -659,5 +710,6 @@ main(void)
 	RUN(test_ensemble_select);
 	RUN(test_diagnose_leak);
 	RUN(test_spread_rows);
+	RUN(test_pool_for);
 	return unit_report("test_core");
 }

@@ -295,7 +295,7 @@ test_bins(void)
 /* ---------- histograms ---------- */
 
 static void
-hist_context(TreeHistContext *hc, const TreeMatrix *m, const double *gh, TreePool *pool)
+hist_context(TreeHistContext *hc, const TreeMatrix *m, const double *gh, AmPool *pool)
 {
 	memset(hc, 0, sizeof(*hc));
 	hc->m = m;
@@ -378,7 +378,7 @@ test_hist(void)
 				nr = 0;
 	TreeHistContext hc;
 	TreeHistJob job;
-	TreePool   *pool = tree_pool_create(2);
+	AmPool	   *pool = am_pool_create(2);
 	AmRng		rng;
 
 	am_rng_seed(&rng, 5);
@@ -420,10 +420,10 @@ test_hist(void)
 		tree_hist_build(&hc, jobs, 2);
 		memcpy(direct, right, sizeof(double) * hs);
 		hc.pool = pool;
-		tree_pool_start(pool);
+		am_pool_start(pool);
 		jobs[1].out = two;
 		tree_hist_build(&hc, jobs, 2);
-		tree_pool_stop(pool);
+		am_pool_stop(pool);
 		CHECK(memcmp(direct, two, sizeof(double) * hs) == 0);
 	}
 	/* a few rows straight to the compact form: the same sums as a histogram */
@@ -1300,7 +1300,7 @@ test_final_rows(void)
 	int		   *all = range_rows(0, n);
 	TreeMatrix *m = tree_matrix_build(b, all, n, 255);
 	double	   *gh = AM_NEW(double, 2 * n);
-	TreePool   *pool = tree_pool_create(1);
+	AmPool	   *pool = am_pool_create(1);
 	int			leaves[] = {0, 12};
 
 	for (int i = 0; i < n; i++)

@@ -1,10 +1,11 @@
 /*
- * tree_pool.c
- *	  A small pthread pool for the parallel phases of tree growing
- *	  (histograms, partitions, split search, gradient updates).
+ * pool.c
+ *	  A small pthread pool for the parallel phases of the pure kernels:
+ *	  tree growing (histograms, partitions, split search, gradient updates),
+ *	  binning, scoring many rows, the column counts of the data profile.
  *
- * Workers are created by tree_pool_start() and joined by tree_pool_stop();
- * in between, tree_pool_run() hands a phase of numbered tasks to the
+ * Workers are created by am_pool_start() and joined by am_pool_stop();
+ * in between, am_pool_run() hands a phase of numbered tasks to the
  * workers and the main thread, which all take tasks from one atomic
  * counter.  Workers spin for the next phase (phases follow each other
  * within microseconds while a tree grows; the spin is about as long as an
@@ -21,7 +22,7 @@
  * Which thread runs a task never changes a result: tasks write to places
  * of their own.
  */
-#include "tree.h"
+#include "pool.h"
 
 #include <string.h>
 
@@ -29,7 +30,7 @@
 
 typedef struct WorkerArg
 {
-	TreePool   *pool;
+	AmPool	   *pool;
 	int			thread;
 	unsigned	generation;		/* at start: the first phase comes after it */
 } WorkerArg;
@@ -44,10 +45,10 @@ cpu_relax(void)
 #endif
 }
 
-TreePool *
-tree_pool_create(int n_threads)
+AmPool *
+am_pool_create(int n_threads)
 {
-	TreePool   *pool = AM_NEW0(TreePool, 1);
+	AmPool	   *pool = AM_NEW0(AmPool, 1);
 
 	pool->n_threads = n_threads < 1 ? 1 : n_threads;
 	pool->workers = AM_NEW0(pthread_t, pool->n_threads);
@@ -59,13 +60,13 @@ tree_pool_create(int n_threads)
 }
 
 int
-tree_pool_threads(const TreePool *pool)
+am_pool_threads(const AmPool *pool)
 {
 	return pool->running + 1;
 }
 
 static void
-run_tasks(TreePool *pool, int thread)
+run_tasks(AmPool *pool, int thread)
 {
 	for (;;)
 	{
@@ -78,7 +79,7 @@ run_tasks(TreePool *pool, int thread)
 }
 
 static unsigned
-wait_generation(TreePool *pool, unsigned seen)
+wait_generation(AmPool *pool, unsigned seen)
 {
 	unsigned	g;
 
@@ -101,7 +102,7 @@ wait_generation(TreePool *pool, unsigned seen)
 static void *
 worker_main(void *p)
 {
-	TreePool   *pool = ((WorkerArg *) p)->pool;
+	AmPool	   *pool = ((WorkerArg *) p)->pool;
 	int			thread = ((WorkerArg *) p)->thread;
 	unsigned	seen = ((WorkerArg *) p)->generation;
 
@@ -122,7 +123,7 @@ worker_main(void *p)
 }
 
 void
-tree_pool_start(TreePool *pool)
+am_pool_start(AmPool *pool)
 {
 	WorkerArg  *args = pool->worker_args;
 
@@ -144,7 +145,7 @@ tree_pool_start(TreePool *pool)
 }
 
 static void
-wait_workers(TreePool *pool)
+wait_workers(AmPool *pool)
 {
 	for (int i = 0; i < SPIN_ROUNDS; i++)
 	{
@@ -161,7 +162,7 @@ wait_workers(TreePool *pool)
 }
 
 static void
-wake_workers(TreePool *pool)
+wake_workers(AmPool *pool)
 {
 	atomic_fetch_add(&pool->generation, 1);
 	if (atomic_load(&pool->sleepers) > 0)
@@ -173,7 +174,7 @@ wake_workers(TreePool *pool)
 }
 
 void
-tree_pool_run(TreePool *pool, int n_tasks, TreeTaskFn fn, void *arg)
+am_pool_run(AmPool *pool, int n_tasks, AmTaskFn fn, void *arg)
 {
 	if (n_tasks <= 0)
 		return;
@@ -194,17 +195,17 @@ tree_pool_run(TreePool *pool, int n_tasks, TreeTaskFn fn, void *arg)
 }
 
 void
-tree_pool_run_if(TreePool *pool, bool parallel, int n_tasks, TreeTaskFn fn, void *arg)
+am_pool_run_if(AmPool *pool, bool parallel, int n_tasks, AmTaskFn fn, void *arg)
 {
 	if (parallel)
-		tree_pool_run(pool, n_tasks, fn, arg);
+		am_pool_run(pool, n_tasks, fn, arg);
 	else
 		for (int t = 0; t < n_tasks; t++)
 			fn(arg, t, 0);
 }
 
 void
-tree_pool_stop(TreePool *pool)
+am_pool_stop(AmPool *pool)
 {
 	if (pool == NULL || pool->running == 0)
 		return;
@@ -213,4 +214,46 @@ tree_pool_stop(TreePool *pool)
 	for (int t = 0; t < pool->running; t++)
 		pthread_join(pool->workers[t], NULL);
 	pool->running = 0;
+}
+
+void
+am_pool_free(AmPool *pool)
+{
+	if (pool == NULL)
+		return;
+	am_pool_stop(pool);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->wake);
+	pthread_cond_destroy(&pool->done);
+	am_free(pool->workers);
+	am_free(pool->worker_args);
+	am_free(pool);
+}
+
+int
+am_pool_width(int n_tasks)
+{
+	int			threads = am_max_threads();
+
+	if (threads > n_tasks)
+		threads = n_tasks;
+	return threads < 1 ? 1 : threads;
+}
+
+void
+am_pool_for(int n_threads, int n_tasks, AmTaskFn fn, void *arg)
+{
+	AmPool	   *pool;
+
+	if (n_threads <= 1 || n_tasks <= 1)
+	{
+		for (int t = 0; t < n_tasks; t++)
+			fn(arg, t, 0);
+		return;
+	}
+	pool = am_pool_create(n_threads);
+	am_pool_start(pool);
+	am_pool_run(pool, n_tasks, fn, arg);
+	am_pool_stop(pool);
+	am_pool_free(pool);
 }
