@@ -240,20 +240,42 @@ am_pool_width(int n_tasks)
 	return threads < 1 ? 1 : threads;
 }
 
-void
-am_pool_for(int n_threads, int n_tasks, AmTaskFn fn, void *arg)
+/* A slice of a phase: its tasks numbered from first. */
+typedef struct Slice
 {
-	AmPool	   *pool;
+	AmTaskFn	fn;
+	void	   *arg;
+	int			first;
+} Slice;
 
-	if (n_threads <= 1 || n_tasks <= 1)
+static void
+slice_task(void *arg, int task, int thread)
+{
+	Slice	   *s = arg;
+
+	s->fn(s->arg, s->first + task, thread);
+}
+
+void
+am_pool_for(int n_threads, int n_tasks, int slice, AmTaskFn fn, void *arg)
+{
+	AmPool	   *pool = NULL;
+
+	if (slice <= 0)
+		slice = n_tasks;
+	if (n_threads > 1 && n_tasks > 1)
+		pool = am_pool_create(n_threads);
+	for (int first = 0; first < n_tasks; first += slice)
 	{
-		for (int t = 0; t < n_tasks; t++)
-			fn(arg, t, 0);
-		return;
+		Slice		s = {fn, arg, first};
+
+		/* no worker is alive here, so an error cannot leave one behind */
+		am_check_interrupts();
+		if (pool)
+			am_pool_start(pool);
+		am_pool_run(pool, n_tasks - first < slice ? n_tasks - first : slice, slice_task, &s);
+		if (pool)
+			am_pool_stop(pool);
 	}
-	pool = am_pool_create(n_threads);
-	am_pool_start(pool);
-	am_pool_run(pool, n_tasks, fn, arg);
-	am_pool_stop(pool);
 	am_pool_free(pool);
 }

@@ -53,13 +53,15 @@ extern void am_pool_run_if(AmPool *pool, bool parallel, int n_tasks, AmTaskFn fn
 extern int	am_pool_threads(const AmPool *pool);
 
 /*
- * One phase on a pool of its own: start n_threads threads, run the n_tasks
- * tasks (thread numbers 0 .. n_threads-1 index per-thread scratch), stop.
- * Threads cost tens of microseconds to start: give it phases of
- * milliseconds.  am_pool_width() is the thread count for n_tasks tasks
- * under automl.max_threads.
+ * One phase on a pool of its own: n_threads threads (numbered 0 ..
+ * n_threads-1, to index per-thread scratch) run tasks 0 .. n_tasks-1, in
+ * slices of `slice` tasks (all at once when slice <= 0).  Before each slice
+ * no worker is alive and interrupts are checked: size slices to well under
+ * a second.  Threads cost tens of microseconds to start, so a slice should
+ * be milliseconds at least.  am_pool_width() is the thread count for
+ * n_tasks tasks under automl.max_threads.
  */
 extern int	am_pool_width(int n_tasks);
-extern void am_pool_for(int n_threads, int n_tasks, AmTaskFn fn, void *arg);
+extern void am_pool_for(int n_threads, int n_tasks, int slice, AmTaskFn fn, void *arg);
 
 #endif							/* AUTOML_POOL_H */

@@ -42,13 +42,13 @@ key_value(uint64_t k)
 	return v;
 }
 
-/* LSD radix sort of finite doubles, a byte per pass (passes with one digit skipped). */
+/*
+ * LSD radix sort of finite doubles, a byte per pass (passes with one digit
+ * skipped), in the caller's two key arrays of n entries.
+ */
 static void
-sort_doubles(double *v, int n)
+sort_doubles(double *v, int n, uint64_t *a, uint64_t *b)
 {
-	uint64_t   *a = AM_NEW(uint64_t, n > 0 ? n : 1),
-			   *b = AM_NEW(uint64_t, n > 0 ? n : 1);
-
 	for (int i = 0; i < n; i++)
 		a[i] = sort_key(v[i]);
 	for (int shift = 0; shift < 64; shift += 8)
@@ -70,8 +70,6 @@ sort_doubles(double *v, int n)
 	}
 	for (int i = 0; i < n; i++)
 		v[i] = key_value(a[i]);
-	am_free(a);
-	am_free(b);
 }
 
 /* A midpoint strictly below b and not below a (for a < b, both finite). */
@@ -178,25 +176,37 @@ sample_rows(int n)
 	return rows;
 }
 
-/* Sorted finite values of a numeric column (of the sample rows when given). */
-static double *
-finite_sample(const double *col, int n, const int32_t *rows, int *out_n)
+/*
+ * Per-thread scratch of the numeric bins, for the sample (or all rows of a
+ * small table): its values, two key arrays for their sort, and counts and
+ * group ends of its distinct values.
+ */
+typedef struct BinScratch
+{
+	double	   *v;
+	uint64_t   *keys_a;
+	uint64_t   *keys_b;
+	double	   *counts;
+	bool	   *close;
+} BinScratch;
+
+#define BIN_SCRATCH_BYTES (4 * sizeof(double) + sizeof(bool))	/* per sample row */
+
+/* Sorted finite values of a numeric column (of the sample rows when given) into s->v. */
+static int
+finite_sample(const double *col, int n, const int32_t *rows, BinScratch *s)
 {
 	int			m = 0;
-	double	   *v;
+	double	   *v = s->v;
 
-	/* the values, and the two key arrays of the sort */
-	am_memory_reserve((size_t) (rows ? BIN_SAMPLE : n) * 3 * sizeof(double), "tree bin sample");
 	if (rows == NULL)
 	{
-		v = AM_NEW(double, n > 0 ? n : 1);
 		for (int i = 0; i < n; i++)
 			if (isfinite(col[i]))
 				v[m++] = col[i];
 	}
 	else
 	{
-		v = AM_NEW(double, BIN_SAMPLE);
 		for (int k = 0; k < BIN_SAMPLE; k++)
 		{
 			double		x = col[rows[k]];
@@ -206,19 +216,19 @@ finite_sample(const double *col, int n, const int32_t *rows, int *out_n)
 		}
 	}
 	if (m > 0)
-		sort_doubles(v, m);
-	*out_n = m;
-	return v;
+		sort_doubles(v, m, s->keys_a, s->keys_b);
+	return m;
 }
 
+/* The edges of a numeric feature (f->edges holds TREE_MAX_BINS). */
 static void
-bin_numeric(const double *col, int n, const int32_t *rows, TreeFeatureBins *f)
+bin_numeric(const double *col, int n, const int32_t *rows, TreeFeatureBins *f, BinScratch *s)
 {
-	int			m,
-				d = 0;
-	double	   *v = finite_sample(col, n, rows, &m);
-	double	   *counts = AM_NEW(double, m > 0 ? m : 1);
-	bool	   *close;
+	int			m = finite_sample(col, n, rows, s),
+				d = 0,
+				e = 0;
+	double	   *v = s->v,
+			   *counts = s->counts;
 
 	/* distinct values and their counts, in place */
 	for (int i = 0; i < m; i++)
@@ -231,20 +241,11 @@ bin_numeric(const double *col, int n, const int32_t *rows, TreeFeatureBins *f)
 			counts[d++] = 1;
 		}
 	}
-	close = AM_NEW(bool, d > 0 ? d : 1);
 	f->categorical = false;
-	f->n_bins = d == 0 ? 1 : group_filled(counts, d, TREE_MAX_BINS, close);
-	f->edges = AM_NEW(double, f->n_bins);
-	{
-		int			e = 0;
-
-		for (int i = 0; i + 1 < d; i++)
-			if (close[i])
-				f->edges[e++] = midpoint(v[i], v[i + 1]);
-	}
-	am_free(v);
-	am_free(counts);
-	am_free(close);
+	f->n_bins = d == 0 ? 1 : group_filled(counts, d, TREE_MAX_BINS, s->close);
+	for (int i = 0; i + 1 < d; i++)
+		if (s->close[i])
+			f->edges[e++] = midpoint(v[i], v[i + 1]);
 }
 
 typedef struct Ranked
@@ -351,7 +352,7 @@ tree_bin_of(const TreeFeatureBins *f, double v)
  * fixed eight steps over the edges padded with +inf to 256.
  */
 static void
-bin_numeric_column(TreeFeatureBins *f, const double *col, int n, uint8_t *out)
+bin_numeric_column(const TreeFeatureBins *f, const double *col, int n, uint8_t *out)
 {
 	double		pad[256];
 	int			n_edges = f->n_bins - 1;
@@ -363,24 +364,86 @@ bin_numeric_column(TreeFeatureBins *f, const double *col, int n, uint8_t *out)
 		double		v = col[i];
 		int			pos = 0;
 
-		if ((i & 0xFFFFF) == 0xFFFFF)
-			am_check_interrupts();
 		for (int step = 128; step >= 1; step >>= 1)
 			pos += isgreater(v, pad[pos + step - 1]) ? step : 0;
-		pos = isnan(v) ? f->n_bins : pos;
-		out[i] = (uint8_t) pos;
-		if (pos < f->n_bins)
-			f->counts[pos] += 1;
+		out[i] = (uint8_t) (isnan(v) ? f->n_bins : pos);
 	}
+}
+
+/*
+ * prepare() runs in three parallel phases on the pool (tasks allocate
+ * nothing and call nothing of the server): the edges of each numeric
+ * feature from the sample, the codes of every cell in chunks of rows, and
+ * the rows per bin of each feature.
+ */
+#define BIN_CHUNK_ROWS (1 << 18)
+#define EDGE_SLICE 16			/* features per slice: about 30 ms each */
+#define CODE_SLICE 64			/* chunks per slice: about 6 ms each */
+#define COUNT_SLICE 32
+
+typedef struct BinJob
+{
+	const AmDataset *data;
+	TreeBinned *b;
+	const int32_t *rows;		/* the bin sample, or NULL for all rows */
+	int		   *numeric;		/* the numeric features */
+	int			n_numeric;
+	int			n_chunks;		/* chunks of rows per feature */
+	BinScratch *scratch;		/* per thread */
+} BinJob;
+
+static void
+edges_task(void *arg, int task, int thread)
+{
+	BinJob	   *job = arg;
+	int			j = job->numeric[task];
+
+	bin_numeric(job->data->x[j], job->b->n_rows, job->rows, &job->b->features[j],
+				&job->scratch[thread]);
+}
+
+static void
+codes_task(void *arg, int task, int thread)
+{
+	BinJob	   *job = arg;
+	int			j = task / job->n_chunks,
+				n = job->b->n_rows,
+				r0 = (task % job->n_chunks) * BIN_CHUNK_ROWS,
+				r1 = n - r0 < BIN_CHUNK_ROWS ? n : r0 + BIN_CHUNK_ROWS;
+	const TreeFeatureBins *f = &job->b->features[j];
+	const double *col = job->data->x[j];
+	uint8_t    *out = job->b->codes + (size_t) j * n;
+
+	if (!f->categorical)
+		bin_numeric_column(f, col + r0, r1 - r0, out + r0);
+	else
+		for (int i = r0; i < r1; i++)
+			out[i] = (uint8_t) tree_bin_of(f, col[i]);
+}
+
+static void
+counts_task(void *arg, int task, int thread)
+{
+	BinJob	   *job = arg;
+	TreeFeatureBins *f = &job->b->features[task];
+	const uint8_t *codes = job->b->codes + (size_t) task * job->b->n_rows;
+	int64_t		count[256] = {0};
+
+	for (int i = 0; i < job->b->n_rows; i++)
+		count[codes[i]]++;
+	for (int k = 0; k < f->n_bins; k++)
+		f->counts[k] = (double) count[k];
 }
 
 void *
 tree_prepare(const AmDataset *data, AmErr *err)
 {
 	TreeBinned *b;
-	int32_t    *rows;
+	BinJob		job = {0};
 	int			n = data->n_rows,
-				p = data->n_features;
+				p = data->n_features,
+				threads,
+				sample;
 
 	if (n < 1 || p < 1)
 	{
@@ -393,37 +456,57 @@ tree_prepare(const AmDataset *data, AmErr *err)
 	b->p = p;
 	b->features = AM_NEW0(TreeFeatureBins, p);
 	b->codes = AM_NEW(uint8_t, (size_t) n * p);
-	rows = sample_rows(n);
+	job.data = data;
+	job.b = b;
+	job.rows = sample_rows(n);
+	job.numeric = AM_NEW(int, p);
+	job.n_chunks = (n + BIN_CHUNK_ROWS - 1) / BIN_CHUNK_ROWS;
 	for (int j = 0; j < p; j++)
 	{
 		TreeFeatureBins *f = &b->features[j];
-		const double *col = data->x[j];
-		uint8_t    *out = b->codes + (size_t) j * n;
 
-		am_check_interrupts();
 		if (data->categorical && data->categorical[j])
-			bin_categorical(col, n, data->n_codes ? data->n_codes[j] : 0, f);
+			bin_categorical(data->x[j], n, data->n_codes ? data->n_codes[j] : 0, f);
 		else
-			bin_numeric(col, n, rows, f);
-		f->counts = AM_NEW0(double, f->n_bins);
-		if (!f->categorical)
 		{
-			bin_numeric_column(f, col, n, out);
-			continue;
-		}
-		for (int i = 0; i < n; i++)
-		{
-			int			bin = tree_bin_of(f, col[i]);
-
-			if ((i & 0xFFFFF) == 0xFFFFF)
-				am_check_interrupts();
-			out[i] = (uint8_t) bin;
-			if (bin < f->n_bins)
-				f->counts[bin] += 1;
+			f->edges = AM_NEW(double, TREE_MAX_BINS);
+			job.numeric[job.n_numeric++] = j;
 		}
 	}
-	if (rows)
-		am_free(rows);
+
+	/* the edges of the numeric features, a scratch sample per thread */
+	threads = am_pool_width(job.n_numeric);
+	sample = job.n_numeric == 0 ? 1 : (job.rows ? BIN_SAMPLE : n);
+	am_memory_reserve((size_t) threads * sample * BIN_SCRATCH_BYTES, "tree bin sample");
+	job.scratch = AM_NEW(BinScratch, threads);
+	for (int t = 0; t < threads; t++)
+	{
+		job.scratch[t].v = AM_NEW(double, sample);
+		job.scratch[t].keys_a = AM_NEW(uint64_t, sample);
+		job.scratch[t].keys_b = AM_NEW(uint64_t, sample);
+		job.scratch[t].counts = AM_NEW(double, sample);
+		job.scratch[t].close = AM_NEW(bool, sample);
+	}
+	am_pool_for(threads, job.n_numeric, EDGE_SLICE, edges_task, &job);
+	for (int t = 0; t < threads; t++)
+	{
+		am_free(job.scratch[t].v);
+		am_free(job.scratch[t].keys_a);
+		am_free(job.scratch[t].keys_b);
+		am_free(job.scratch[t].counts);
+		am_free(job.scratch[t].close);
+	}
+
+	/* the codes of every cell, then the rows per bin */
+	am_pool_for(am_pool_width(p * job.n_chunks), p * job.n_chunks, CODE_SLICE, codes_task, &job);
+	for (int j = 0; j < p; j++)
+		b->features[j].counts = AM_NEW0(double, b->features[j].n_bins);
+	am_pool_for(am_pool_width(p), p, COUNT_SLICE, counts_task, &job);
+
+	am_free(job.scratch);
+	am_free(job.numeric);
+	if (job.rows)
+		am_free((int32_t *) job.rows);
 	return b;
 }
 

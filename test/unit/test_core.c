@@ -663,7 +663,7 @@ pool_task(void *arg, int task, int thread)
 	pc->done_by[task] = (thread >= 0 && thread < pc->n_threads) ? thread + 1 : -1;
 }
 
-/* am_pool_for runs every task once, on a thread number below its width. */
+/* am_pool_for runs every task once (in slices too), on a thread number below its width. */
 static void
 test_pool_for(void)
 {
@@ -679,7 +679,7 @@ test_pool_for(void)
 		CHECK(pc.n_threads == threads);
 		pc.done_by = AM_NEW0(int, n_tasks);
 		pc.sums = AM_NEW0(long, n_tasks);
-		am_pool_for(pc.n_threads, n_tasks, pool_task, &pc);
+		am_pool_for(pc.n_threads, n_tasks, threads == 2 ? 7 : 0, pool_task, &pc);
 		for (int t = 0; t < n_tasks; t++)
 		{
 			CHECK(pc.done_by[t] >= 1);

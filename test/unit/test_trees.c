@@ -354,6 +354,61 @@ test_bins_sampled(void)
 	free(count);
 }
 
+/*
+ * Binning in parallel gives what one thread gives, bin for bin: numeric
+ * features with missing values and few distinct values, a categorical one
+ * with more codes than bins, over more rows than a chunk of the codes phase.
+ */
+static void
+test_bins_threads(void)
+{
+	extern int	am_test_threads;
+	int			n = 300000,
+				saved = am_test_threads;
+	AmDataset  *d = dataset_new(n, 4, AM_TASK_REGRESSION, 0);
+	AmRng		rng;
+	AmErr		err;
+	TreeBinned *b[2];
+	int			bad = 0;
+
+	am_rng_seed(&rng, 17);
+	make_categorical(d, 2, 300);
+	for (int i = 0; i < n; i++)
+	{
+		d->x[0][i] = i % 97 == 0 ? NAN : am_rng_normal(&rng);
+		d->x[1][i] = (double) am_rng_below(&rng, 40);
+		d->x[2][i] = (double) am_rng_below(&rng, 300);
+		d->x[3][i] = i % 5 == 0 ? NAN : am_rng_uniform(&rng) * 1000;
+	}
+	for (int t = 0; t < 2; t++)
+	{
+		am_test_threads = t + 1;
+		b[t] = tree_prepare(d, &err);
+		CHECK(b[t] != NULL);
+	}
+	am_test_threads = saved;
+	for (int j = 0; j < d->n_features; j++)
+	{
+		const TreeFeatureBins *f0 = &b[0]->features[j],
+				   *f1 = &b[1]->features[j];
+		double		rows = 0;
+
+		bad += f0->n_bins != f1->n_bins || f0->categorical != f1->categorical;
+		for (int k = 0; k < f0->n_bins; k++)
+		{
+			bad += f0->counts[k] != f1->counts[k];
+			bad += !f0->categorical && k + 1 < f0->n_bins && f0->edges[k] != f1->edges[k];
+			rows += f0->counts[k];
+		}
+		/* every row with a value is counted once */
+		CHECK(rows == (j == 0 ? n - (n + 96) / 97 : (j == 3 ? n - n / 5 : n)));
+	}
+	CHECK(b[0]->features[1].n_bins == 40);
+	CHECK(b[0]->features[2].n_bins == TREE_MAX_BINS);
+	CHECK(bad == 0);
+	CHECK(memcmp(b[0]->codes, b[1]->codes, (size_t) n * d->n_features) == 0);
+}
+
 static void
 test_hist(void)
 {
@@ -1444,6 +1499,7 @@ main(void)
 {
 	RUN(test_bins);
 	RUN(test_bins_sampled);
+	RUN(test_bins_threads);
 	RUN(test_hist);
 	RUN(test_exact_split);
 	RUN(test_missing_direction);
