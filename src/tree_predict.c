@@ -9,6 +9,7 @@
  * independent chains the CPU overlaps, and a numeric step takes no branch
  * on the data.  A single row is not copied: shallow numeric ensembles
  * walk it through their complete trees (TreeComplete), eight trees at once.
+ * Many rows are shared out on the thread pool (automl.max_threads).
  */
 #include "tree.h"
 
@@ -299,48 +300,95 @@ margins_one(const TreeEnsemble *e, const double *x, double *out)
 	finish_outputs(e, 1, out);
 }
 
+/* Margins of rows r0 .. r0+nb-1 (nb <= BLOCK_ROWS), through the scratch block xg. */
+static void
+margins_block(const TreeEnsemble *e, const double *x, size_t ld, int r0, int nb, double *xg,
+			  double *out)
+{
+	int			p = e->p;
+	double	   *o = out + (size_t) r0 * e->n_outputs;
+	bool		plain[BLOCK_ROWS / GROUP];
+	int			leaf[BLOCK_ROWS];
+
+	for (int g = 0; g < BLOCK_ROWS / GROUP; g++)
+		plain[g] = true;
+	for (int r = 0; r < nb; r++)
+		for (int j = 0; j < p; j++)
+		{
+			double		v = x[(size_t) j * ld + r0 + r];
+
+			xg[(size_t) (r / GROUP) * GROUP * p + (size_t) j * GROUP + r % GROUP] = v;
+			if (isnan(v))
+				plain[r / GROUP] = false;
+		}
+	start_outputs(e, nb, o);
+	for (int t = 0; t < e->n_trees; t++)
+	{
+		walk_block(e, t, xg, nb, plain, leaf);
+		add_leaves(e, t, leaf, nb, o);
+	}
+	finish_outputs(e, nb, o);
+}
+
+/*
+ * Many rows are scored on the pool: a task is TASK_ROWS rows, a thread has a
+ * scratch block of its own, and a slice of tasks is about SLICE_WORK tree
+ * walks of a row (tens of milliseconds).
+ */
+#define TASK_ROWS 1024
+#define SLICE_WORK (1 << 22)
+
+typedef struct MarginsJob
+{
+	const TreeEnsemble *e;
+	const double *x;
+	size_t		ld;
+	int			n;
+	double	   *xg;				/* BLOCK_ROWS * p per thread */
+	double	   *out;
+} MarginsJob;
+
+static void
+margins_task(void *arg, int task, int thread)
+{
+	MarginsJob *job = arg;
+	int			end = (task + 1) * TASK_ROWS < job->n ? (task + 1) * TASK_ROWS : job->n;
+	double	   *xg = job->xg + (size_t) thread * BLOCK_ROWS * job->e->p;
+
+	for (int r0 = task * TASK_ROWS; r0 < end; r0 += BLOCK_ROWS)
+		margins_block(job->e, job->x, job->ld, r0, end - r0 < BLOCK_ROWS ? end - r0 : BLOCK_ROWS,
+					  xg, job->out);
+}
+
 void
 tree_ensemble_margins(const TreeEnsemble *e, const double *x, size_t ld, int n,
 					  double *out)
 {
-	int			p = e->p,
-				K = e->n_outputs;
+	int			tasks = (n + TASK_ROWS - 1) / TASK_ROWS,
+				threads;
 	double	   *xg;
-	int			leaf[BLOCK_ROWS];
 
 	if (n == 1 && ld == 1)
 	{
 		margins_one(e, x, out);
 		return;
 	}
-	xg = AM_NEW0(double, (size_t) BLOCK_ROWS * p);
-	for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS)
+	threads = am_pool_width(tasks);
+	xg = AM_NEW0(double, (size_t) BLOCK_ROWS * e->p * threads);
+	if (threads > 1)
 	{
-		int			nb = n - r0 < BLOCK_ROWS ? n - r0 : BLOCK_ROWS;
-		double	   *o = out + (size_t) r0 * K;
-		bool		plain[BLOCK_ROWS / GROUP];
+		MarginsJob	job = {e, x, ld, n, xg, out};
+		int			slice = SLICE_WORK / ((size_t) TASK_ROWS * (e->n_trees > 0 ? e->n_trees : 1));
 
-		if ((r0 & 0xFFFF) == 0)
-			am_check_interrupts();
-		for (int g = 0; g < BLOCK_ROWS / GROUP; g++)
-			plain[g] = true;
-		for (int r = 0; r < nb; r++)
-			for (int j = 0; j < p; j++)
-			{
-				double		v = x[(size_t) j * ld + r0 + r];
-
-				xg[(size_t) (r / GROUP) * GROUP * p + (size_t) j * GROUP + r % GROUP] = v;
-				if (isnan(v))
-					plain[r / GROUP] = false;
-			}
-		start_outputs(e, nb, o);
-		for (int t = 0; t < e->n_trees; t++)
-		{
-			walk_block(e, t, xg, nb, plain, leaf);
-			add_leaves(e, t, leaf, nb, o);
-		}
-		finish_outputs(e, nb, o);
+		am_pool_for(threads, tasks, slice > 1 ? slice : 1, margins_task, &job);
 	}
+	else
+		for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS)
+		{
+			if ((r0 & 0xFFFF) == 0)
+				am_check_interrupts();
+			margins_block(e, x, ld, r0, n - r0 < BLOCK_ROWS ? n - r0 : BLOCK_ROWS, xg, out);
+		}
 	am_free(xg);
 }
 

@@ -354,6 +354,8 @@ test_bins_sampled(void)
 	free(count);
 }
 
+extern int	am_test_threads;	/* automl.max_threads of core_std.c */
+
 /*
  * Binning in parallel gives what one thread gives, bin for bin: numeric
  * features with missing values and few distinct values, a categorical one
@@ -362,7 +364,6 @@ test_bins_sampled(void)
 static void
 test_bins_threads(void)
 {
-	extern int	am_test_threads;
 	int			n = 300000,
 				saved = am_test_threads;
 	AmDataset  *d = dataset_new(n, 4, AM_TASK_REGRESSION, 0);
@@ -1487,6 +1488,11 @@ test_threads(void)
 		if (memcmp(a, b, sizeof(double) * 2000 * outs) != 0)
 			fprintf(stderr, "  %s %s differs with two threads\n", cases[c].family,
 					am_task_name(cases[c].task));
+		CHECK(memcmp(a, b, sizeof(double) * 2000 * outs) == 0);
+		/* scoring many rows on the pool gives what one thread gives */
+		am_test_threads = 2;
+		am_model_predict(m1, x, 2000, 2000, b);
+		am_test_threads = 1;
 		CHECK(memcmp(a, b, sizeof(double) * 2000 * outs) == 0);
 		free(x);
 		free(a);
