@@ -65,6 +65,11 @@ extern void am_scope_end(void *scope);
  * profiles, drift references and leakage checks.
  */
 extern void am_sort_doubles(double *v, int *idx, size_t n);
+/*
+ * The same without a payload, in the caller's scratch of 2 * n keys: no
+ * allocation and no interrupt check, so a pool task may call it.
+ */
+extern void am_sort_doubles_in(double *v, size_t n, uint64_t *scratch);
 
 /*
  * A deadline for the fit running now (am_now() seconds; 0: none), set by the

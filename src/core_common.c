@@ -150,42 +150,39 @@ key_double(uint64_t u)
 	return d;
 }
 
-void
-am_sort_doubles(double *v, int *idx, size_t n)
+static void
+insertion_sort(double *v, int *idx, size_t n)
 {
-	uint64_t   *k,
-			   *k2;
-	int		   *i2 = NULL;
-	size_t	   *count;
-
-	if (n < 2)
-		return;
-	if (n <= SMALL_SORT)
+	for (size_t a = 1; a < n; a++)
 	{
-		/* insertion sort */
-		for (size_t a = 1; a < n; a++)
-		{
-			double		x = v[a];
-			int			y = idx ? idx[a] : 0;
-			size_t		b = a;
+		double		x = v[a];
+		int			y = idx ? idx[a] : 0;
+		size_t		b = a;
 
-			for (; b > 0 && v[b - 1] > x; b--)
-			{
-				v[b] = v[b - 1];
-				if (idx)
-					idx[b] = idx[b - 1];
-			}
-			v[b] = x;
+		for (; b > 0 && v[b - 1] > x; b--)
+		{
+			v[b] = v[b - 1];
 			if (idx)
-				idx[b] = y;
+				idx[b] = idx[b - 1];
 		}
-		return;
+		v[b] = x;
+		if (idx)
+			idx[b] = y;
 	}
-	k = AM_NEW(uint64_t, n);
-	k2 = AM_NEW(uint64_t, n);
-	if (idx)
-		i2 = AM_NEW(int, n);
-	count = AM_NEW(size_t, RADIX_BUCKETS);
+}
+
+/*
+ * The passes of the radix sort of the keys of v (n > SMALL_SORT) into v,
+ * the payload idx carried along when not NULL.  k and k2 are scratch of n
+ * keys, i2 of n ints when idx is given; interrupts are checked between
+ * passes when asked (never on a worker thread).
+ */
+static void
+radix_sort(double *v, int *idx, size_t n, uint64_t *k, uint64_t *k2, int *i2,
+		   bool interruptible)
+{
+	size_t		count[RADIX_BUCKETS];
+
 	for (size_t a = 0; a < n; a++)
 		k[a] = double_key(v[a]);
 	for (int pass = 0; pass < RADIX_PASSES; pass++)
@@ -221,15 +218,40 @@ am_sort_doubles(double *v, int *idx, size_t n)
 		}
 		if (idx)
 			memcpy(idx, i2, sizeof(int) * n);
-		am_check_interrupts();
+		if (interruptible)
+			am_check_interrupts();
 	}
 	for (size_t a = 0; a < n; a++)
 		v[a] = key_double(k[a]);
+}
+
+void
+am_sort_doubles(double *v, int *idx, size_t n)
+{
+	uint64_t   *k;
+	int		   *i2 = NULL;
+
+	if (n <= SMALL_SORT)
+	{
+		insertion_sort(v, idx, n);
+		return;
+	}
+	k = AM_NEW(uint64_t, 2 * n);
+	if (idx)
+		i2 = AM_NEW(int, n);
+	radix_sort(v, idx, n, k, k + n, i2, true);
 	am_free(k);
-	am_free(k2);
-	am_free(count);
 	if (i2)
 		am_free(i2);
+}
+
+void
+am_sort_doubles_in(double *v, size_t n, uint64_t *scratch)
+{
+	if (n <= SMALL_SORT)
+		insertion_sort(v, NULL, n);
+	else
+		radix_sort(v, NULL, n, scratch, scratch + n, NULL, false);
 }
 
 /* ---------- the deadline of the running fit ---------- */

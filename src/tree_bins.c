@@ -22,56 +22,6 @@
 #define BIN_SAMPLE 200000		/* rows that place the bins (as LightGBM's default) */
 #define BIN_SEED UINT64_C(0x7472656562696e73)
 
-/* Order-preserving map of finite doubles to unsigned integers. */
-static inline uint64_t
-sort_key(double v)
-{
-	uint64_t	b;
-
-	memcpy(&b, &v, sizeof(b));
-	return (b >> 63) ? ~b : b | (UINT64_C(1) << 63);
-}
-
-static inline double
-key_value(uint64_t k)
-{
-	uint64_t	b = (k >> 63) ? k & ~(UINT64_C(1) << 63) : ~k;
-	double		v;
-
-	memcpy(&v, &b, sizeof(v));
-	return v;
-}
-
-/*
- * LSD radix sort of finite doubles, a byte per pass (passes with one digit
- * skipped), in the caller's two key arrays of n entries.
- */
-static void
-sort_doubles(double *v, int n, uint64_t *a, uint64_t *b)
-{
-	for (int i = 0; i < n; i++)
-		a[i] = sort_key(v[i]);
-	for (int shift = 0; shift < 64; shift += 8)
-	{
-		size_t		count[257] = {0};
-		uint64_t   *t;
-
-		for (int i = 0; i < n; i++)
-			count[((a[i] >> shift) & 0xFF) + 1]++;
-		if (count[((a[0] >> shift) & 0xFF) + 1] == (size_t) n)
-			continue;			/* every key has this digit */
-		for (int d = 0; d < 256; d++)
-			count[d + 1] += count[d];
-		for (int i = 0; i < n; i++)
-			b[count[(a[i] >> shift) & 0xFF]++] = a[i];
-		t = a;
-		a = b;
-		b = t;
-	}
-	for (int i = 0; i < n; i++)
-		v[i] = key_value(a[i]);
-}
-
 /* A midpoint strictly below b and not below a (for a < b, both finite). */
 static double
 midpoint(double a, double b)
@@ -184,8 +134,7 @@ sample_rows(int n)
 typedef struct BinScratch
 {
 	double	   *v;
-	uint64_t   *keys_a;
-	uint64_t   *keys_b;
+	uint64_t   *keys;			/* two per row */
 	double	   *counts;
 	bool	   *close;
 } BinScratch;
@@ -216,7 +165,7 @@ finite_sample(const double *col, int n, const int32_t *rows, BinScratch *s)
 		}
 	}
 	if (m > 0)
-		sort_doubles(v, m, s->keys_a, s->keys_b);
+		am_sort_doubles_in(v, (size_t) m, s->keys);
 	return m;
 }
 
@@ -482,8 +431,7 @@ tree_prepare(const AmDataset *data, AmErr *err)
 	for (int t = 0; t < threads; t++)
 	{
 		job.scratch[t].v = AM_NEW(double, sample);
-		job.scratch[t].keys_a = AM_NEW(uint64_t, sample);
-		job.scratch[t].keys_b = AM_NEW(uint64_t, sample);
+		job.scratch[t].keys = AM_NEW(uint64_t, 2 * (size_t) sample);
 		job.scratch[t].counts = AM_NEW(double, sample);
 		job.scratch[t].close = AM_NEW(bool, sample);
 	}
@@ -491,8 +439,7 @@ tree_prepare(const AmDataset *data, AmErr *err)
 	for (int t = 0; t < threads; t++)
 	{
 		am_free(job.scratch[t].v);
-		am_free(job.scratch[t].keys_a);
-		am_free(job.scratch[t].keys_b);
+		am_free(job.scratch[t].keys);
 		am_free(job.scratch[t].counts);
 		am_free(job.scratch[t].close);
 	}

@@ -614,6 +614,8 @@ test_sort_doubles(void)
 		double	   *v = malloc(sizeof(double) * (n + 1));
 		double	   *ref = malloc(sizeof(double) * (n + 1));
 		double	   *orig = malloc(sizeof(double) * (n + 1));
+		double	   *w = malloc(sizeof(double) * (n + 1));
+		uint64_t   *keys = malloc(sizeof(uint64_t) * 2 * (n + 1));
 		int		   *idx = malloc(sizeof(int) * (n + 1));
 		bool		ok = true;
 
@@ -627,14 +629,17 @@ test_sort_doubles(void)
 				case 3: v[i] = INFINITY; break;
 				default: v[i] = (am_rng_uniform(&rng) - 0.5) * pow(10, (int) (am_rng_uniform(&rng) * 40) - 20);
 			}
-			orig[i] = ref[i] = v[i];
+			w[i] = orig[i] = ref[i] = v[i];
 			idx[i] = i;
 		}
 		qsort(ref, n, sizeof(double), cmp_double_ref);
 		am_sort_doubles(v, idx, n);
+		am_sort_doubles_in(w, n, keys);
 		for (int i = 0; i < n; i++)
-			ok &= (v[i] == ref[i]) && orig[idx[i]] == v[i];
+			ok &= (v[i] == ref[i]) && orig[idx[i]] == v[i] && w[i] == v[i];
 		CHECK(ok);
+		free(w);
+		free(keys);
 		free(v);
 		free(ref);
 		free(orig);
