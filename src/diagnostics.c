@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "pool.h"
 #include "rng.h"
 
 #define CURVE_POINTS 101
@@ -424,32 +425,6 @@ am_describe_diagnostics(const AmSearchResult *res, const AmDataset *d, const AmS
 
 /* ---------- reference distributions for drift ---------- */
 
-/* Inner decile edges of the non-missing values, without repeats. */
-static int
-quantile_edges(const double *v, int n, double *edges)
-{
-	double	   *sorted = AM_NEW(double, n > 0 ? n : 1);
-	int			m = 0,
-				k = 0;
-
-	for (int i = 0; i < n; i++)
-		if (!isnan(v[i]))
-			sorted[m++] = v[i];
-	if (m > 0)
-	{
-		am_sort_doubles(sorted, NULL, (size_t) m);
-		for (int b = 1; b < DRIFT_BINS; b++)
-		{
-			double		e = sorted[(size_t) ((double) b * (m - 1) / DRIFT_BINS)];
-
-			if (k == 0 || e > edges[k - 1])
-				edges[k++] = e;
-		}
-	}
-	am_free(sorted);
-	return k;
-}
-
 /* Bin of a value: the first edge at or above it (bin k > last edge). */
 int
 am_drift_bin(const double *edges, int n_edges, double v)
@@ -469,28 +444,94 @@ am_drift_bin(const double *edges, int n_edges, double v)
 	return lo;
 }
 
-static void
-append_numeric_reference(AmStr *j, const double *v, int n)
-{
-	double		edges[DRIFT_BINS];
-	int			k = quantile_edges(v, n, edges);
-	double		frac[DRIFT_BINS + 1] = {0};
-	int			present = 0;
+/* ---------- column statistics from sorted values, on the pool ---------- */
 
-	for (int i = 0; i < n; i++)
+/*
+ * What the profile and the drift reference need of a numeric column's
+ * sorted values: the distinct values, the inner decile edges (without
+ * repeats) and the share of the values in each bin they make.  Many
+ * columns are done at once on the thread pool, each thread sorting in
+ * scratch of its own (the values and two sort keys per row).
+ */
+typedef struct SortedStats
+{
+	int			present;		/* values that are not NaN */
+	int			distinct;
+	int			n_edges;
+	double		edges[DRIFT_BINS];
+	double		frac[DRIFT_BINS + 1];
+} SortedStats;
+
+typedef struct SortedJob
+{
+	const double *const *cols;
+	int			n;
+	double	   *scratch;		/* 3 * n doubles per thread */
+	SortedStats *out;
+} SortedJob;
+
+static void
+sorted_stats_task(void *arg, int task, int thread)
+{
+	SortedJob  *job = arg;
+	const double *v = job->cols[task];
+	double	   *sorted = job->scratch + (size_t) thread * 3 * job->n;
+	SortedStats *st = &job->out[task];
+	int			m = 0,
+				bin = 0;
+
+	for (int i = 0; i < job->n; i++)
 		if (!isnan(v[i]))
-		{
-			frac[am_drift_bin(edges, k, v[i])] += 1;
-			present++;
-		}
-	for (int b = 0; b <= k; b++)
-		frac[b] = present ? frac[b] / present : 0;
+			sorted[m++] = v[i];
+	am_sort_doubles_in(sorted, (size_t) m, (uint64_t *) (sorted + job->n));
+	st->present = m;
+	for (int i = 0; i < m; i++)
+		if (i == 0 || sorted[i] != sorted[i - 1])
+			st->distinct++;
+	for (int b = 1; b < DRIFT_BINS && m > 0; b++)
+	{
+		double		e = sorted[(size_t) ((double) b * (m - 1) / DRIFT_BINS)];
+
+		if (st->n_edges == 0 || e > st->edges[st->n_edges - 1])
+			st->edges[st->n_edges++] = e;
+	}
+	/* bins in value order: the first edge at or above the value */
+	for (int i = 0; i < m; i++)
+	{
+		while (bin < st->n_edges && sorted[i] > st->edges[bin])
+			bin++;
+		st->frac[bin] += 1;
+	}
+	for (int b = 0; b <= st->n_edges; b++)
+		st->frac[b] = m ? st->frac[b] / m : 0;
+}
+
+static SortedStats *
+sorted_stats(const double *const *cols, int n_cols, int n)
+{
+	SortedStats *out = AM_NEW0(SortedStats, n_cols > 0 ? n_cols : 1);
+	int			threads = am_pool_width(n_cols);
+	SortedJob	job = {cols, n, NULL, out};
+
+	if (n_cols == 0)
+		return out;
+	/* not reserved: the stored texts are made after the budget is spent */
+	job.scratch = AM_NEW(double, (size_t) threads * 3 * (n > 0 ? n : 1));
+	/* a slice of columns sorts about 8 million values */
+	am_pool_for(threads, n_cols, n > 0 ? 1 + (1 << 23) / n : n_cols, sorted_stats_task, &job);
+	am_free(job.scratch);
+	return out;
+}
+
+static void
+append_numeric_reference(AmStr *j, const SortedStats *st, int n)
+{
 	am_str_append(j, "\"kind\": \"numeric\", \"edges\": ");
-	append_array(j, edges, k);
+	append_array(j, st->edges, st->n_edges);
 	am_str_append(j, ", \"fractions\": ");
-	append_array(j, frac, k + 1);
+	append_array(j, st->frac, st->n_edges + 1);
 	am_str_append(j, ", \"missing\": ");
-	am_str_json_number(j, n ? (double) (n - present) / n : 0);
+	am_str_json_number(j, n ? (double) (n - st->present) / n : 0);
 }
 
 static void
@@ -520,7 +561,22 @@ char *
 am_describe_drift_reference(const AmDataset *d, const AmSchema *s, const double *pred)
 {
 	AmStr		j;
-	int			outs = am_task_outputs(d->task, d->n_classes);
+	int			outs = am_task_outputs(d->task, d->n_classes),
+				n_numeric = 0;
+	const double **cols = AM_NEW(const double *, d->n_features + 1);
+	int		   *stat_of = AM_NEW(int, d->n_features + 1);
+	SortedStats *stats;
+
+	/* the numeric features and a numeric prediction, sorted on the pool */
+	for (int f = 0; f < d->n_features; f++)
+		if (!d->categorical[f])
+		{
+			stat_of[f] = n_numeric;
+			cols[n_numeric++] = d->x[f];
+		}
+	if (d->task != AM_TASK_MULTICLASS)
+		cols[n_numeric++] = pred;
+	stats = sorted_stats(cols, n_numeric, d->n_rows);
 
 	am_str_init(&j);
 	am_str_appendf(&j, "{\"rows\": %d, \"features\": [", d->n_rows);
@@ -532,7 +588,7 @@ am_describe_drift_reference(const AmDataset *d, const AmSchema *s, const double 
 		if (d->categorical[f])
 			append_code_reference(&j, d->x[f], d->n_rows, d->n_codes[f]);
 		else
-			append_numeric_reference(&j, d->x[f], d->n_rows);
+			append_numeric_reference(&j, &stats[stat_of[f]], d->n_rows);
 		am_str_append(&j, "}");
 	}
 	am_str_append(&j, "], \"prediction\": {");
@@ -546,8 +602,11 @@ am_describe_drift_reference(const AmDataset *d, const AmSchema *s, const double 
 		am_free(cls);
 	}
 	else
-		append_numeric_reference(&j, pred, d->n_rows);
+		append_numeric_reference(&j, &stats[n_numeric - 1], d->n_rows);
 	am_str_append(&j, "}}");
+	am_free(stats);
+	am_free(stat_of);
+	am_free(cols);
 	return j.data;
 }
 
@@ -602,18 +661,10 @@ append_top_levels(AmStr *j, const AmFeature *f, const double *v, int n)
 static int
 distinct_values(const double *v, int n)
 {
-	double	   *sorted = AM_NEW(double, n > 0 ? n : 1);
-	int			m = 0,
-				distinct = 0;
+	SortedStats *st = sorted_stats(&v, 1, n);
+	int			distinct = st->distinct;
 
-	for (int i = 0; i < n; i++)
-		if (!isnan(v[i]))
-			sorted[m++] = v[i];
-	am_sort_doubles(sorted, NULL, (size_t) m);
-	for (int i = 0; i < m; i++)
-		if (i == 0 || sorted[i] != sorted[i - 1])
-			distinct++;
-	am_free(sorted);
+	am_free(st);
 	return distinct;
 }
 
@@ -621,6 +672,19 @@ char *
 am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky, int n_leaky)
 {
 	AmStr		j;
+	const double **cols = AM_NEW(const double *, d->n_features > 0 ? d->n_features : 1);
+	int		   *stat_of = AM_NEW(int, d->n_features > 0 ? d->n_features : 1);
+	int			n_numeric = 0;
+	SortedStats *stats;
+
+	/* distinct values of the numeric features, sorted on the pool */
+	for (int f = 0; f < d->n_features; f++)
+		if (!s->features[f].categorical)
+		{
+			stat_of[f] = n_numeric;
+			cols[n_numeric++] = d->x[f];
+		}
+	stats = sorted_stats(cols, n_numeric, d->n_rows);
 
 	am_str_init(&j);
 	am_str_append(&j, "[");
@@ -642,7 +706,7 @@ am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky, int
 		am_str_append(&j, ", \"missing_share\": ");
 		am_str_json_number(&j, d->n_rows ? (double) missing / d->n_rows : 0);
 		am_str_appendf(&j, ", \"distinct\": %d, \"role\": \"%s\", ",
-					   ft->categorical ? ft->n_levels : distinct_values(d->x[f], d->n_rows),
+					   ft->categorical ? ft->n_levels : stats[stat_of[f]].distinct,
 					   is_leaky ? "leaky" : "feature");
 		if (ft->categorical)
 		{
@@ -657,6 +721,9 @@ am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky, int
 		am_str_append(&j, "}");
 	}
 	am_str_append(&j, "]");
+	am_free(stats);
+	am_free(stat_of);
+	am_free(cols);
 	return j.data;
 }
 
