@@ -83,27 +83,15 @@ am_metric_better(AmMetric m, double a, double b)
 	return am_metric_greater_is_better(m) ? a > b : a < b;
 }
 
-typedef struct ScoredRow
-{
-	double		score;
-	double		w;
-	int			positive;
-} ScoredRow;
-
-static int
-cmp_scored(const void *a, const void *b)
-{
-	double		x = ((const ScoredRow *) a)->score;
-	double		y = ((const ScoredRow *) b)->score;
-
-	return (x > y) - (x < y);
-}
-
-/* Weighted Mann-Whitney statistic with ties counted as one half. */
+/*
+ * Weighted Mann-Whitney statistic with ties counted as one half, over the
+ * rows in order of score (a stable radix sort carrying the row numbers).
+ */
 static double
 roc_auc(const double *y, const double *pred, int n, const double *w)
 {
-	ScoredRow  *r = AM_NEW(ScoredRow, n);
+	double	   *score;
+	int		   *row;
 	double		wpos = 0.0,
 				wneg = 0.0,
 				auc = 0.0,
@@ -111,39 +99,41 @@ roc_auc(const double *y, const double *pred, int n, const double *w)
 
 	for (int i = 0; i < n; i++)
 	{
-		r[i].score = pred[i];
-		r[i].w = w ? w[i] : 1.0;
-		r[i].positive = y[i] > 0.5;
-		if (r[i].positive)
-			wpos += r[i].w;
+		if (y[i] > 0.5)
+			wpos += w ? w[i] : 1.0;
 		else
-			wneg += r[i].w;
+			wneg += w ? w[i] : 1.0;
 	}
 	if (wpos == 0.0 || wneg == 0.0)
-	{
-		am_free(r);
 		return NAN;
+	score = AM_NEW(double, n);
+	row = AM_NEW(int, n);
+	for (int i = 0; i < n; i++)
+	{
+		score[i] = pred[i];
+		row[i] = i;
 	}
-	qsort(r, n, sizeof(ScoredRow), cmp_scored);
+	am_sort_doubles(score, row, (size_t) n);
 	for (int i = 0; i < n;)
 	{
 		int			j = i;
 		double		tp = 0.0,
 					tn = 0.0;
 
-		while (j < n && r[j].score == r[i].score)
+		while (j < n && score[j] == score[i])
 		{
-			if (r[j].positive)
-				tp += r[j].w;
+			if (y[row[j]] > 0.5)
+				tp += w ? w[row[j]] : 1.0;
 			else
-				tn += r[j].w;
+				tn += w ? w[row[j]] : 1.0;
 			j++;
 		}
 		auc += tp * (neg_below + 0.5 * tn);
 		neg_below += tn;
 		i = j;
 	}
-	am_free(r);
+	am_free(score);
+	am_free(row);
 	return auc / (wpos * wneg);
 }
 
