@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "pool.h"
 
 void
 am_dataset_attach_schema(AmDataset *d, const AmSchema *s)
@@ -56,19 +57,36 @@ hash_value(uint64_t h, double v)
 	return am_hash_bytes(&v, sizeof(v), h);
 }
 
-uint64_t
-am_dataset_fingerprint(const AmDataset *d)
+/*
+ * The fingerprint is a sum of per-row hashes, so row ranges can be hashed
+ * on the pool and their sums added: FINGERPRINT_ROWS rows (a multiple of
+ * four) per task, a few milliseconds each.
+ */
+#define FINGERPRINT_ROWS 65536
+
+typedef struct FingerprintJob
 {
+	const AmDataset *d;
+	uint64_t   *sums;			/* per task */
+} FingerprintJob;
+
+static void
+fingerprint_task(void *arg, int task, int thread)
+{
+	FingerprintJob *job = arg;
+	const AmDataset *d = job->d;
+	int			i = task * FINGERPRINT_ROWS,
+				end = d->n_rows - i < FINGERPRINT_ROWS ? d->n_rows : i + FINGERPRINT_ROWS;
 	uint64_t	sum = 0;
-	int			i = 0;
+
+	AM_UNUSED(thread);
 
 	/*
-	 * The sum of per-row hashes does not depend on row order, so a table
-	 * rewritten by VACUUM FULL or CLUSTER keeps its fingerprint.  A row's
-	 * hash (its features' bytes, then the target's) is one long chain of
-	 * multiplications: four rows side by side keep four chains in flight.
+	 * A row's hash (its features' bytes, then the target's) is one long
+	 * chain of multiplications: four rows side by side keep four chains in
+	 * flight.
 	 */
-	for (; i + 4 <= d->n_rows; i += 4)
+	for (; i + 4 <= end; i += 4)
 	{
 		uint64_t	h0 = ROW_HASH_SEED,
 					h1 = ROW_HASH_SEED,
@@ -89,7 +107,7 @@ am_dataset_fingerprint(const AmDataset *d)
 			am_hash_bytes(&d->y[i + 2], sizeof(double), h2) +
 			am_hash_bytes(&d->y[i + 3], sizeof(double), h3);
 	}
-	for (; i < d->n_rows; i++)
+	for (; i < end; i++)
 	{
 		uint64_t	h = ROW_HASH_SEED;
 
@@ -97,6 +115,24 @@ am_dataset_fingerprint(const AmDataset *d)
 			h = hash_value(h, d->x[j][i]);
 		sum += am_hash_bytes(&d->y[i], sizeof(double), h);
 	}
+	job->sums[task] = sum;
+}
+
+uint64_t
+am_dataset_fingerprint(const AmDataset *d)
+{
+	/*
+	 * The sum of per-row hashes does not depend on row order, so a table
+	 * rewritten by VACUUM FULL or CLUSTER keeps its fingerprint.
+	 */
+	int			tasks = (d->n_rows + FINGERPRINT_ROWS - 1) / FINGERPRINT_ROWS;
+	FingerprintJob job = {d, AM_NEW0(uint64_t, tasks > 0 ? tasks : 1)};
+	uint64_t	sum = 0;
+
+	am_pool_for(am_pool_width(tasks), tasks, 32, fingerprint_task, &job);
+	for (int t = 0; t < tasks; t++)
+		sum += job.sums[t];
+	am_free(job.sums);
 	return sum ^ (uint64_t) d->n_rows;
 }
 

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cv.h"
+#include "dataset.h"
 #include "describe.h"
 #include "json.h"
 #include "metrics.h"
@@ -697,6 +698,65 @@ test_pool_for(void)
 	am_test_threads = saved;
 }
 
+/*
+ * The data fingerprint: the value stored by earlier versions (so a resumed
+ * run still finds their trials), whatever the threads or the row order,
+ * and another value when one cell changes.
+ */
+static void
+test_fingerprint(void)
+{
+	AmDataset	d = {0};
+	AmRng		rng;
+	int			n = 200003,
+				p = 5,
+				saved = am_test_threads;
+	uint64_t	one,
+				two;
+
+	am_rng_seed(&rng, 11);
+	d.n_rows = n;
+	d.n_features = p;
+	d.x = AM_NEW(double *, p);
+	d.y = AM_NEW(double, n);
+	for (int j = 0; j < p; j++)
+	{
+		d.x[j] = AM_NEW(double, n);
+		for (int i = 0; i < n; i++)
+			d.x[j][i] = (i % 17 == j) ? NAN : am_rng_normal(&rng);
+	}
+	for (int i = 0; i < n; i++)
+		d.y[i] = (double) (i % 3);
+	am_test_threads = 1;
+	one = am_dataset_fingerprint(&d);
+	am_test_threads = 2;
+	two = am_dataset_fingerprint(&d);
+	CHECK(one == UINT64_C(8599945436169208237));
+	CHECK(two == one);
+	/* rows swapped: the same; one cell changed: another */
+	for (int j = 0; j < p; j++)
+	{
+		double		t = d.x[j][0];
+
+		d.x[j][0] = d.x[j][n - 1];
+		d.x[j][n - 1] = t;
+	}
+	{
+		double		t = d.y[0];
+
+		d.y[0] = d.y[n - 1];
+		d.y[n - 1] = t;
+	}
+	CHECK(am_dataset_fingerprint(&d) == one);
+	d.x[2][77] += 1e-9;
+	CHECK(am_dataset_fingerprint(&d) != one);
+	am_test_threads = saved;
+	for (int j = 0; j < p; j++)
+		am_free(d.x[j]);
+	am_free(d.x);
+	am_free(d.y);
+}
+
 int
 main(void)
 {
@@ -716,5 +776,6 @@ main(void)
 	RUN(test_diagnose_leak);
 	RUN(test_spread_rows);
 	RUN(test_pool_for);
+	RUN(test_fingerprint);
 	return unit_report("test_core");
 }
