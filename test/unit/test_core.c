@@ -20,6 +20,8 @@
 #include "search.h"
 #include "unit.h"
 
+extern int	am_test_threads;	/* automl.max_threads of core_std.c */
+
 static void
 test_json(void)
 {
@@ -257,6 +259,18 @@ test_diagnose_leak(void)
 			}
 		CHECK(leak0);
 		CHECK(leaks == 1);
+		/* the same findings with the columns scored on two threads */
+		{
+			AmDiagnosis again[8];
+			int			saved = am_test_threads;
+
+			am_test_threads = 2;
+			CHECK(am_diagnose(d, again, 8) == n_diag);
+			am_test_threads = saved;
+			for (int k = 0; k < n_diag; k++)
+				CHECK(again[k].kind == diag[k].kind && again[k].feature == diag[k].feature &&
+					  again[k].value == diag[k].value);
+		}
 	}
 }
 
@@ -647,8 +661,6 @@ test_sort_doubles(void)
 		free(idx);
 	}
 }
-
-extern int	am_test_threads;	/* automl.max_threads of core_std.c */
 
 typedef struct PoolCheck
 {
