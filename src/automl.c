@@ -57,8 +57,9 @@ AutomlGucInit(void)
 
 	DefineCustomIntVariable("automl.max_threads",
 							"Largest number of threads one training may use.",
-							"Applies to OpenBLAS and to the threaded kernels; "
-							"scoring is always single-threaded.",
+							"Applies to OpenBLAS, to the threaded kernels of training "
+							"and to tree models scoring a batch of rows (predict_table); "
+							"predict() of one row is single-threaded.",
 							&automl_max_threads,
 							1, 1, 64,
 							PGC_SUSET,
