@@ -207,43 +207,63 @@ append_classification(AmStr *j, const AmSchema *s, const double *y, const double
 	am_free(cm);
 }
 
+/*
+ * Counts of the values of v in `bins` equal-width bins from their least
+ * (*lo) to their greatest (*hi) value; false when every value is NaN.
+ */
+static bool
+histogram_counts(const double *v, int n, int bins, double *lo, double *hi, double *counts)
+{
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i]))
+		{
+			*lo = fmin(*lo, v[i]);
+			*hi = fmax(*hi, v[i]);
+		}
+	if (!(*lo <= *hi))
+		return false;
+	if (*hi == *lo)
+		*hi = *lo + 1;
+	memset(counts, 0, sizeof(double) * bins);
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i]))
+		{
+			int			b = (int) ((v[i] - *lo) / (*hi - *lo) * bins);
+
+			counts[b >= bins ? bins - 1 : b] += 1;
+		}
+	return true;
+}
+
+static void
+append_histogram_counts(AmStr *j, double lo, double hi, const double *counts, int bins)
+{
+	am_str_append(j, "{\"edges\": [");
+	for (int b = 0; b <= bins; b++)
+	{
+		if (b)
+			am_str_append(j, ", ");
+		am_str_json_number(j, lo + (hi - lo) * b / bins);
+	}
+	am_str_append(j, "], \"counts\": ");
+	append_array(j, counts, bins);
+	am_str_append(j, "}");
+}
+
 /* Counts of v in bins edges[0..bins]; values outside go to the end bins. */
 static void
 append_histogram(AmStr *j, const double *v, int n, int bins)
 {
-	double		lo = INFINITY,
-				hi = -INFINITY;
-	double	   *edges = AM_NEW(double, bins + 1);
-	double	   *counts = AM_NEW0(double, bins);
+	double		lo,
+				hi;
+	double	   *counts = AM_NEW(double, bins);
 
-	for (int i = 0; i < n; i++)
-		if (!isnan(v[i]))
-		{
-			lo = fmin(lo, v[i]);
-			hi = fmax(hi, v[i]);
-		}
-	if (!(lo <= hi))
-	{
+	if (histogram_counts(v, n, bins, &lo, &hi, counts))
+		append_histogram_counts(j, lo, hi, counts, bins);
+	else
 		am_str_append(j, "null");
-		return;
-	}
-	if (hi == lo)
-		hi = lo + 1;
-	for (int b = 0; b <= bins; b++)
-		edges[b] = lo + (hi - lo) * b / bins;
-	for (int i = 0; i < n; i++)
-		if (!isnan(v[i]))
-		{
-			int			b = (int) ((v[i] - lo) / (hi - lo) * bins);
-
-			counts[b >= bins ? bins - 1 : b] += 1;
-		}
-	am_str_append(j, "{\"edges\": ");
-	append_array(j, edges, bins + 1);
-	am_str_append(j, ", \"counts\": ");
-	append_array(j, counts, bins);
-	am_str_append(j, "}");
-	am_free(edges);
 	am_free(counts);
 }
 
@@ -449,7 +469,8 @@ am_drift_bin(const double *edges, int n_edges, double v)
 /*
  * What the profile and the drift reference need of a numeric column's
  * sorted values: the distinct values, the inner decile edges (without
- * repeats) and the share of the values in each bin they make.  Many
+ * repeats) and the share of the values in each bin they make; and, while
+ * the column is at hand, the profile's histogram.  Many
  * columns are done at once on the thread pool, each thread sorting in
  * scratch of its own (the values and two sort keys per row).
  */
@@ -460,12 +481,17 @@ typedef struct SortedStats
 	int			n_edges;
 	double		edges[DRIFT_BINS];
 	double		frac[DRIFT_BINS + 1];
+	bool		has_hist;		/* the profile's histogram (not all NaN) */
+	double		hist_lo;
+	double		hist_hi;
+	double		hist[HISTOGRAM_BINS];
 } SortedStats;
 
 typedef struct SortedJob
 {
 	const double *const *cols;
 	int			n;
+	bool		histogram;		/* the profile's histogram too */
 	double	   *scratch;		/* 3 * n doubles per thread */
 	SortedStats *out;
 } SortedJob;
@@ -504,14 +530,17 @@ sorted_stats_task(void *arg, int task, int thread)
 	}
 	for (int b = 0; b <= st->n_edges; b++)
 		st->frac[b] = m ? st->frac[b] / m : 0;
+	if (job->histogram)
+		st->has_hist = histogram_counts(v, job->n, HISTOGRAM_BINS, &st->hist_lo, &st->hist_hi,
+										st->hist);
 }
 
 static SortedStats *
-sorted_stats(const double *const *cols, int n_cols, int n)
+sorted_stats(const double *const *cols, int n_cols, int n, bool histogram)
 {
 	SortedStats *out = AM_NEW0(SortedStats, n_cols > 0 ? n_cols : 1);
 	int			threads = am_pool_width(n_cols);
-	SortedJob	job = {cols, n, NULL, out};
+	SortedJob	job = {cols, n, histogram, NULL, out};
 
 	if (n_cols == 0)
 		return out;
@@ -576,7 +605,7 @@ am_describe_drift_reference(const AmDataset *d, const AmSchema *s, const double 
 		}
 	if (d->task != AM_TASK_MULTICLASS)
 		cols[n_numeric++] = pred;
-	stats = sorted_stats(cols, n_numeric, d->n_rows);
+	stats = sorted_stats(cols, n_numeric, d->n_rows, false);
 
 	am_str_init(&j);
 	am_str_appendf(&j, "{\"rows\": %d, \"features\": [", d->n_rows);
@@ -661,7 +690,7 @@ append_top_levels(AmStr *j, const AmFeature *f, const double *v, int n)
 static int
 distinct_values(const double *v, int n)
 {
-	SortedStats *st = sorted_stats(&v, 1, n);
+	SortedStats *st = sorted_stats(&v, 1, n, false);
 	int			distinct = st->distinct;
 
 	am_free(st);
@@ -677,14 +706,14 @@ am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky, int
 	int			n_numeric = 0;
 	SortedStats *stats;
 
-	/* distinct values of the numeric features, sorted on the pool */
+	/* distinct values and histograms of the numeric features, on the pool */
 	for (int f = 0; f < d->n_features; f++)
 		if (!s->features[f].categorical)
 		{
 			stat_of[f] = n_numeric;
 			cols[n_numeric++] = d->x[f];
 		}
-	stats = sorted_stats(cols, n_numeric, d->n_rows);
+	stats = sorted_stats(cols, n_numeric, d->n_rows, true);
 
 	am_str_init(&j);
 	am_str_append(&j, "[");
@@ -692,7 +721,8 @@ am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky, int
 	{
 		const AmFeature *ft = &s->features[f];
 		const AmSourceColumn *col = &s->columns[ft->source];
-		int			missing = am_dataset_missing(d, f);
+		int			missing = ft->categorical ? am_dataset_missing(d, f) :
+			d->n_rows - stats[stat_of[f]].present;
 		bool		is_leaky = false;
 
 		for (int k = 0; k < n_leaky; k++)
@@ -715,8 +745,13 @@ am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky, int
 		}
 		else
 		{
+			const SortedStats *st = &stats[stat_of[f]];
+
 			am_str_append(&j, "\"histogram\": ");
-			append_histogram(&j, d->x[f], d->n_rows, HISTOGRAM_BINS);
+			if (st->has_hist)
+				append_histogram_counts(&j, st->hist_lo, st->hist_hi, st->hist, HISTOGRAM_BINS);
+			else
+				am_str_append(&j, "null");
 		}
 		am_str_append(&j, "}");
 	}
