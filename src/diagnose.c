@@ -99,7 +99,7 @@ majority_share(const AmDataset *d, const int *bin_of, int bins, int *counts)
 /*
  * Share of rows a per-bin majority vote gets right (missing is one bin),
  * for a categorical column or a numeric one of a small table (a large
- * numeric column goes through purity_task on the pool).
+ * numeric column is scored by leak_task on the pool).
  */
 static double
 bin_purity(const AmDataset *d, int j)

@@ -2,7 +2,9 @@
  * pool.c
  *	  A small pthread pool for the parallel phases of the pure kernels:
  *	  tree growing (histograms, partitions, split search, gradient updates),
- *	  binning, scoring many rows, the column counts of the data profile.
+ *	  binning, scoring many rows, and the work around the search (data
+ *	  fingerprint, leakage check, the sorted columns of the stored profile
+ *	  and drift reference).  am_pool_for() runs one such phase on its own.
  *
  * Workers are created by am_pool_start() and joined by am_pool_stop();
  * in between, am_pool_run() hands a phase of numbered tasks to the

@@ -1,7 +1,7 @@
 /*
  * pool.h
  *	  A small pthread pool for the parallel phases of the pure kernels
- *	  (tree growing, binning, scoring many rows, the stored data profile).
+ *	  (tree growing, binning, scoring many rows, the work around the search).
  *	  Pure C: core.h, the C library and pthreads only.
  *
  * A pool lives while a kernel runs parallel phases; between am_pool_start
