@@ -510,13 +510,59 @@ coarsen(const TreeFeatureBins *src, int max_bins, TreeFeatureBins *dst, uint8_t 
 	map[src->n_bins] = (uint8_t) dst->n_bins;
 }
 
+/*
+ * The rows of a fit are copied on the pool, MATRIX_TASK_ROWS rows a task
+ * (every feature of them: both layouts are written in disjoint ranges).
+ */
+#define MATRIX_TASK_ROWS 65536
+#define MATRIX_BLOCK_ROWS 4096
+
+typedef struct MatrixJob
+{
+	const TreeBinned *b;
+	const int  *rows;
+	const uint8_t *maps;		/* 256 per feature: old bin to new */
+	TreeMatrix *m;
+} MatrixJob;
+
+static void
+matrix_task(void *arg, int task, int thread)
+{
+	MatrixJob  *job = arg;
+	TreeMatrix *m = job->m;
+	int			p = m->p,
+				i0 = task * MATRIX_TASK_ROWS,
+				i1 = m->n - i0 < MATRIX_TASK_ROWS ? m->n : i0 + MATRIX_TASK_ROWS;
+
+	AM_UNUSED(thread);
+	/* blocks of rows whose row-major bytes stay in cache across the features */
+	for (int k0 = i0; k0 < i1; k0 += MATRIX_BLOCK_ROWS)
+	{
+		int			k1 = i1 - k0 < MATRIX_BLOCK_ROWS ? i1 : k0 + MATRIX_BLOCK_ROWS;
+
+		for (int j = 0; j < p; j++)
+		{
+			const uint8_t *col = job->b->codes + (size_t) j * job->b->n_rows;
+			const uint8_t *map = job->maps + (size_t) j * 256;
+			uint8_t    *out = m->cols + (size_t) j * m->n;
+
+			for (int i = k0; i < k1; i++)
+			{
+				out[i] = map[col[job->rows[i]]];
+				m->bins[(size_t) i * p + j] = out[i];
+			}
+		}
+	}
+}
+
 TreeMatrix *
 tree_matrix_build(const TreeBinned *b, const int *rows, int n, int max_bins)
 {
 	TreeMatrix *m = AM_NEW0(TreeMatrix, 1);
-	int			p = b->p;
+	int			p = b->p,
+				tasks = (n + MATRIX_TASK_ROWS - 1) / MATRIX_TASK_ROWS;
 	uint8_t    *maps = AM_NEW(uint8_t, (size_t) p * 256);
-	const int	block = 4096;
+	MatrixJob	job = {b, rows, maps, m};
 
 	am_memory_reserve(2 * (size_t) n * p, "tree training bins");
 	m->n = n;
@@ -533,25 +579,9 @@ tree_matrix_build(const TreeBinned *b, const int *rows, int n, int max_bins)
 		m->hist_bins += m->features[j].n_bins + 1;
 	}
 	m->hist_offset[p] = m->hist_bins;
-	for (int i0 = 0; i0 < n; i0 += block)
-	{
-		int			i1 = i0 + block < n ? i0 + block : n;
-
-		am_check_interrupts();
-		for (int j = 0; j < p; j++)
-		{
-			const uint8_t *col = b->codes + (size_t) j * b->n_rows;
-			const uint8_t *map = maps + (size_t) j * 256;
-
-			uint8_t    *out = m->cols + (size_t) j * n;
-
-			for (int i = i0; i < i1; i++)
-			{
-				out[i] = map[col[rows[i]]];
-				m->bins[(size_t) i * p + j] = out[i];
-			}
-		}
-	}
+	/* a slice reads about 8 million cells */
+	am_pool_for(am_pool_width(tasks), tasks, 1 + (1 << 23) / (MATRIX_TASK_ROWS * (p > 0 ? p : 1)),
+				matrix_task, &job);
 	am_free(maps);
 	return m;
 }

@@ -359,7 +359,8 @@ extern int	am_test_threads;	/* automl.max_threads of core_std.c */
 /*
  * Binning in parallel gives what one thread gives, bin for bin: numeric
  * features with missing values and few distinct values, a categorical one
- * with more codes than bins, over more rows than a chunk of the codes phase.
+ * with more codes than bins, over more rows than a chunk of the codes phase;
+ * and a fit's matrix built from those bins.
  */
 static void
 test_bins_threads(void)
@@ -408,6 +409,26 @@ test_bins_threads(void)
 	CHECK(b[0]->features[2].n_bins == TREE_MAX_BINS);
 	CHECK(bad == 0);
 	CHECK(memcmp(b[0]->codes, b[1]->codes, (size_t) n * d->n_features) == 0);
+
+	/* a fit's matrix of every other row, coarsened to 64 bins: the same too */
+	{
+		int			m_rows = n / 2;
+		int		   *rows = AM_NEW(int, m_rows);
+		TreeMatrix *m[2];
+
+		for (int i = 0; i < m_rows; i++)
+			rows[i] = 2 * i + 1;
+		for (int t = 0; t < 2; t++)
+		{
+			am_test_threads = t + 1;
+			m[t] = tree_matrix_build(b[0], rows, m_rows, 64);
+		}
+		am_test_threads = saved;
+		CHECK(memcmp(m[0]->bins, m[1]->bins, (size_t) m_rows * d->n_features) == 0);
+		CHECK(memcmp(m[0]->cols, m[1]->cols, (size_t) m_rows * d->n_features) == 0);
+		CHECK(m[1]->cols[(size_t) 3 * m_rows + 10] == m[1]->bins[(size_t) 10 * d->n_features + 3]);
+		CHECK(m[1]->features[0].n_bins <= 64);
+	}
 }
 
 static void
