@@ -8,6 +8,8 @@ sets PGHOST/PGPORT/PGUSER/PGDATABASE).  Prints, for a 1M-row, 10-feature table:
   P2  extra microseconds per row of a 100-tree depth-6 gbm over count(t)
   P3  pgbench TPS of single-row predict / single-row fetch (2 clients, prepared)
   P7  speed-up of a predict query with 2 parallel workers versus none
+  PB  batch scoring: automl.predict_table() of the whole table with the gbm,
+      automl.max_threads 1 against 2 (a tree model shares a batch out)
   PY  psycopg2 fetch + numpy + xgboost predict (same gbm parameters) / our query
 
 Each timing is the median of REPS runs, the two sides alternating.
@@ -165,6 +167,20 @@ def main():
                      "speedup": serial / parallel}
     print(f"P7  {model_name} predict, 2 workers {parallel:.3f} s vs none {serial:.3f} s: "
           f"speed-up {serial / parallel:.2f} (target >= 1.8)")
+
+    if have_gbm:
+        qb = "SELECT count(*) FROM automl.predict_table('gbm', 't', 'id')"
+        runs = {1: [], 2: []}
+        timed(qb)
+        for _ in range(REPS):
+            for threads in (1, 2):
+                sql(f"SET automl.max_threads = {threads}")
+                runs[threads].append(timed(qb))
+        sql("RESET automl.max_threads")
+        one, two = statistics.median(runs[1]), statistics.median(runs[2])
+        results["PB"] = {"one_thread_s": one, "two_threads_s": two, "speedup": one / two}
+        print(f"PB  predict_table of {ROWS} rows (gbm): 1 thread {one:.3f} s, 2 threads {two:.3f} s: "
+              f"speed-up {one / two:.2f}")
 
     if have_gbm:
         import xgboost as xgb
