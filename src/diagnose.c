@@ -23,15 +23,15 @@
 
 /*
  * Equal-frequency bins of a large column: cut values from every k-th row's
- * value (at most about CUT_SAMPLE of them, sorted in the caller's scratch
- * of 3 * (CUT_SAMPLE + 1) doubles), then each row's bin by a search, so
- * equal values share a bin.  NaN goes to bin `bins`.
+ * value (at most about CUT_SAMPLE of them, sorted in the caller's scratch:
+ * CUT_SAMPLE + 1 values and twice as many keys), then each row's bin by a
+ * search, so equal values share a bin.  NaN goes to bin `bins`.
  */
 static void
-bin_by_sampled_cuts(const double *x, int n, int bins, int *bin_of, double *scratch)
+bin_by_sampled_cuts(const double *x, int n, int bins, int *bin_of, double *sample,
+					uint64_t *keys)
 {
 	int			step = n / CUT_SAMPLE + 1;
-	double	   *sample = scratch;
 	double		cuts[MAX_BINS];	/* ascending, then +inf: bins <= MAX_BINS */
 	int			m = 0,
 				n_cuts = 0;
@@ -39,7 +39,7 @@ bin_by_sampled_cuts(const double *x, int n, int bins, int *bin_of, double *scrat
 	for (int i = 0; i < n; i += step)
 		if (!isnan(x[i]))
 			sample[m++] = x[i];
-	am_sort_doubles_in(sample, (size_t) m, (uint64_t *) (scratch + CUT_SAMPLE + 1));
+	am_sort_doubles_in(sample, (size_t) m, keys);
 	for (int b = 1; b < bins && m > 0; b++)
 	{
 		double		c = sample[(long) b * m / bins];
@@ -201,7 +201,8 @@ typedef struct LeakJob
 	double	   *score;
 	int		   *bin_of;			/* n_rows per thread */
 	int		   *counts;			/* (MAX_BINS + 1) * classes per thread */
-	double	   *sample;			/* 3 * (CUT_SAMPLE + 1) per thread */
+	double	   *sample;			/* CUT_SAMPLE + 1 per thread */
+	uint64_t   *keys;			/* 2 * (CUT_SAMPLE + 1) per thread */
 } LeakJob;
 
 static void
@@ -221,7 +222,8 @@ leak_task(void *arg, int task, int thread)
 		int		   *bin_of = job->bin_of + (size_t) thread * d->n_rows;
 
 		bin_by_sampled_cuts(d->x[j], d->n_rows, bins, bin_of,
-							job->sample + (size_t) thread * 3 * (CUT_SAMPLE + 1));
+							job->sample + (size_t) thread * (CUT_SAMPLE + 1),
+							job->keys + (size_t) thread * 2 * (CUT_SAMPLE + 1));
 		job->score[j] = majority_share(d, bin_of, bins,
 									   job->counts + (size_t) thread * (MAX_BINS + 1) * d->n_classes);
 	}
@@ -257,7 +259,8 @@ leak_scores(const AmDataset *d, double majority)
 	{
 		job.bin_of = AM_NEW(int, (size_t) threads * d->n_rows);
 		job.counts = AM_NEW(int, (size_t) threads * (MAX_BINS + 1) * d->n_classes);
-		job.sample = AM_NEW(double, (size_t) threads * 3 * (CUT_SAMPLE + 1));
+		job.sample = AM_NEW(double, (size_t) threads * (CUT_SAMPLE + 1));
+		job.keys = AM_NEW(uint64_t, (size_t) threads * 2 * (CUT_SAMPLE + 1));
 	}
 	/* a slice of columns reads about 8 million values */
 	am_pool_for(threads, n_pool, 1 + (1 << 23) / (d->n_rows > 0 ? d->n_rows : 1), leak_task, &job);
@@ -266,6 +269,7 @@ leak_scores(const AmDataset *d, double majority)
 		am_free(job.bin_of);
 		am_free(job.counts);
 		am_free(job.sample);
+		am_free(job.keys);
 	}
 	am_free(job.features);
 	return job.score;

@@ -492,7 +492,8 @@ typedef struct SortedJob
 	const double *const *cols;
 	int			n;
 	bool		histogram;		/* the profile's histogram too */
-	double	   *scratch;		/* 3 * n doubles per thread */
+	double	   *values;			/* n per thread */
+	uint64_t   *keys;			/* 2 * n per thread, for the sort */
 	SortedStats *out;
 } SortedJob;
 
@@ -501,7 +502,7 @@ sorted_stats_task(void *arg, int task, int thread)
 {
 	SortedJob  *job = arg;
 	const double *v = job->cols[task];
-	double	   *sorted = job->scratch + (size_t) thread * 3 * job->n;
+	double	   *sorted = job->values + (size_t) thread * job->n;
 	SortedStats *st = &job->out[task];
 	int			m = 0,
 				bin = 0;
@@ -509,7 +510,7 @@ sorted_stats_task(void *arg, int task, int thread)
 	for (int i = 0; i < job->n; i++)
 		if (!isnan(v[i]))
 			sorted[m++] = v[i];
-	am_sort_doubles_in(sorted, (size_t) m, (uint64_t *) (sorted + job->n));
+	am_sort_doubles_in(sorted, (size_t) m, job->keys + (size_t) thread * 2 * job->n);
 	st->present = m;
 	for (int i = 0; i < m; i++)
 		if (i == 0 || sorted[i] != sorted[i - 1])
@@ -540,15 +541,17 @@ sorted_stats(const double *const *cols, int n_cols, int n, bool histogram)
 {
 	SortedStats *out = AM_NEW0(SortedStats, n_cols > 0 ? n_cols : 1);
 	int			threads = am_pool_width(n_cols);
-	SortedJob	job = {cols, n, histogram, NULL, out};
+	SortedJob	job = {cols, n, histogram, NULL, NULL, out};
 
 	if (n_cols == 0)
 		return out;
 	/* not reserved: the stored texts are made after the budget is spent */
-	job.scratch = AM_NEW(double, (size_t) threads * 3 * (n > 0 ? n : 1));
+	job.values = AM_NEW(double, (size_t) threads * (n > 0 ? n : 1));
+	job.keys = AM_NEW(uint64_t, (size_t) threads * 2 * (n > 0 ? n : 1));
 	/* a slice of columns sorts about 8 million values */
 	am_pool_for(threads, n_cols, n > 0 ? 1 + (1 << 23) / n : n_cols, sorted_stats_task, &job);
-	am_free(job.scratch);
+	am_free(job.values);
+	am_free(job.keys);
 	return out;
 }
 
