@@ -555,6 +555,34 @@ sorted_stats(const double *const *cols, int n_cols, int n, bool histogram)
 	return out;
 }
 
+/*
+ * sorted_stats of the numeric features of d, and of the column `extra` when
+ * given; *stat_of maps a feature (extra: d->n_features) to its entry.
+ */
+static SortedStats *
+numeric_stats(const AmDataset *d, const double *extra, bool histogram, int **stat_of)
+{
+	const double **cols = AM_NEW(const double *, d->n_features + 1);
+	int			n_cols = 0;
+	SortedStats *stats;
+
+	*stat_of = AM_NEW(int, d->n_features + 1);
+	for (int f = 0; f < d->n_features; f++)
+		if (!d->categorical[f])
+		{
+			(*stat_of)[f] = n_cols;
+			cols[n_cols++] = d->x[f];
+		}
+	if (extra)
+	{
+		(*stat_of)[d->n_features] = n_cols;
+		cols[n_cols++] = extra;
+	}
+	stats = sorted_stats(cols, n_cols, d->n_rows, histogram);
+	am_free(cols);
+	return stats;
+}
+
 static void
 append_numeric_reference(AmStr *j, const SortedStats *st, int n)
 {
@@ -593,22 +621,10 @@ char *
 am_describe_drift_reference(const AmDataset *d, const AmSchema *s, const double *pred)
 {
 	AmStr		j;
-	int			outs = am_task_outputs(d->task, d->n_classes),
-				n_numeric = 0;
-	const double **cols = AM_NEW(const double *, d->n_features + 1);
-	int		   *stat_of = AM_NEW(int, d->n_features + 1);
-	SortedStats *stats;
-
-	/* the numeric features and a numeric prediction, sorted on the pool */
-	for (int f = 0; f < d->n_features; f++)
-		if (!d->categorical[f])
-		{
-			stat_of[f] = n_numeric;
-			cols[n_numeric++] = d->x[f];
-		}
-	if (d->task != AM_TASK_MULTICLASS)
-		cols[n_numeric++] = pred;
-	stats = sorted_stats(cols, n_numeric, d->n_rows, false);
+	int			outs = am_task_outputs(d->task, d->n_classes);
+	int		   *stat_of;
+	SortedStats *stats = numeric_stats(d, d->task != AM_TASK_MULTICLASS ? pred : NULL, false,
+									   &stat_of);
 
 	am_str_init(&j);
 	am_str_appendf(&j, "{\"rows\": %d, \"features\": [", d->n_rows);
@@ -634,11 +650,10 @@ am_describe_drift_reference(const AmDataset *d, const AmSchema *s, const double 
 		am_free(cls);
 	}
 	else
-		append_numeric_reference(&j, &stats[n_numeric - 1], d->n_rows);
+		append_numeric_reference(&j, &stats[stat_of[d->n_features]], d->n_rows);
 	am_str_append(&j, "}}");
 	am_free(stats);
 	am_free(stat_of);
-	am_free(cols);
 	return j.data;
 }
 
@@ -704,19 +719,8 @@ char *
 am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky, int n_leaky)
 {
 	AmStr		j;
-	const double **cols = AM_NEW(const double *, d->n_features > 0 ? d->n_features : 1);
-	int		   *stat_of = AM_NEW(int, d->n_features > 0 ? d->n_features : 1);
-	int			n_numeric = 0;
-	SortedStats *stats;
-
-	/* distinct values and histograms of the numeric features, on the pool */
-	for (int f = 0; f < d->n_features; f++)
-		if (!s->features[f].categorical)
-		{
-			stat_of[f] = n_numeric;
-			cols[n_numeric++] = d->x[f];
-		}
-	stats = sorted_stats(cols, n_numeric, d->n_rows, true);
+	int		   *stat_of;
+	SortedStats *stats = numeric_stats(d, NULL, true, &stat_of);	/* with histograms */
 
 	am_str_init(&j);
 	am_str_append(&j, "[");
@@ -761,7 +765,6 @@ am_describe_profile(const AmDataset *d, const AmSchema *s, const int *leaky, int
 	am_str_append(&j, "]");
 	am_free(stats);
 	am_free(stat_of);
-	am_free(cols);
 	return j.data;
 }
 
