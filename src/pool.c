@@ -127,10 +127,11 @@ worker_main(void *p)
 void
 am_pool_start(AmPool *pool)
 {
-	WorkerArg  *args = pool->worker_args;
+	WorkerArg  *args;
 
-	if (pool->n_threads <= 1 || pool->running > 0)
+	if (pool == NULL || pool->n_threads <= 1 || pool->running > 0)
 		return;
+	args = pool->worker_args;
 	atomic_store(&pool->quit, false);
 	atomic_store(&pool->busy, 0);
 	atomic_store(&pool->sleepers, 0);
@@ -273,11 +274,9 @@ am_pool_for(int n_threads, int n_tasks, int slice, AmTaskFn fn, void *arg)
 
 		/* no worker is alive here, so an error cannot leave one behind */
 		am_check_interrupts();
-		if (pool)
-			am_pool_start(pool);
+		am_pool_start(pool);
 		am_pool_run(pool, n_tasks - first < slice ? n_tasks - first : slice, slice_task, &s);
-		if (pool)
-			am_pool_stop(pool);
+		am_pool_stop(pool);
 	}
 	am_pool_free(pool);
 }

@@ -375,20 +375,12 @@ tree_ensemble_margins(const TreeEnsemble *e, const double *x, size_t ld, int n,
 	}
 	threads = am_pool_width(tasks);
 	xg = AM_NEW0(double, (size_t) BLOCK_ROWS * e->p * threads);
-	if (threads > 1)
 	{
 		MarginsJob	job = {e, x, ld, n, xg, out};
 		int			slice = SLICE_WORK / ((size_t) TASK_ROWS * (e->n_trees > 0 ? e->n_trees : 1));
 
 		am_pool_for(threads, tasks, slice > 1 ? slice : 1, margins_task, &job);
 	}
-	else
-		for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS)
-		{
-			if ((r0 & 0xFFFF) == 0)
-				am_check_interrupts();
-			margins_block(e, x, ld, r0, n - r0 < BLOCK_ROWS ? n - r0 : BLOCK_ROWS, xg, out);
-		}
 	am_free(xg);
 }
 
