@@ -338,11 +338,30 @@ next_trial_slot(Search *s)
 	return &s->res->trials[index];
 }
 
-/* Keep the validation predictions of the best trials for the ensemble. */
+/* How many stored predictions come from a family. */
+static int
+stored_of_family(const Search *s, const AmFamily *f)
+{
+	int			n = 0;
+
+	for (int i = 0; i < s->n_stored; i++)
+		n += s->res->trials[s->stored[i].trial].family == f;
+	return n;
+}
+
+/*
+ * Keep the validation predictions of the best trials for the ensemble, and
+ * the best of every family among them: on small data the top trials tend to
+ * be variants of one family, and an ensemble of near copies cannot gain
+ * what a different kind of model adds.  So a full store gives up its worst
+ * prediction among families stored more than once (or the new trial's own
+ * family, which the new trial goes on representing).
+ */
 static void
 store_prediction(Search *s, int trial_index, double score)
 {
 	AmMetric	metric = s->cfg->metric;
+	const AmFamily *family = s->res->trials[trial_index].family;
 	int			slot = -1;
 	size_t		size = (size_t) s->val.n_valid * s->outs;
 
@@ -356,12 +375,21 @@ store_prediction(Search *s, int trial_index, double score)
 	}
 	else
 	{
-		int			worst = 0;
+		bool		new_family = stored_of_family(s, family) == 0;
+		int			worst = -1;
 
-		for (int i = 1; i < s->n_stored; i++)
-			if (am_metric_better(metric, s->stored[worst].score, s->stored[i].score))
+		for (int i = 0; i < s->n_stored; i++)
+		{
+			const AmFamily *fi = s->res->trials[s->stored[i].trial].family;
+
+			if (fi != family && stored_of_family(s, fi) < 2)
+				continue;
+			if (worst < 0 || am_metric_better(metric, s->stored[worst].score, s->stored[i].score))
 				worst = i;
-		if (!am_metric_better(metric, score, s->stored[worst].score))
+		}
+		if (worst < 0)
+			return;				/* as many families as slots: keep them */
+		if (!new_family && !am_metric_better(metric, score, s->stored[worst].score))
 			return;
 		slot = worst;
 	}
