@@ -15,9 +15,11 @@
  *	     repeated failures and the search restarts from a random point when
  *	     the step gets small (FLAML's CFO, simplified).
  *	  4. A trial that falls clearly behind the best on the folds seen so far
- *	     is pruned (paired comparison on the same folds).
+ *	     is pruned (paired comparison on the same folds); a family's first
+ *	     trial is not.
  *	  5. Greedy ensemble selection over the stored validation predictions of
- *	     the best trials; the ensemble is kept only if it validates better.
+ *	     the best trials, each family's best among them; the ensemble is
+ *	     kept only if it validates better.
  *	  6. The winner (or the ensemble's members) is refit on all rows.
  */
 #include "search.h"
@@ -433,7 +435,12 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 	double		sum = 0.0,
 				sumsq = 0.0,
 				best_sum = 0.0;
-	bool		can_prune = cfg->options->early_stopping && s->val.n_folds >= 3 && best != NULL;
+	/*
+	 * A family's first complete trial is never pruned: it is the point its
+	 * search moves from, and the leaderboard's score for the family.
+	 */
+	bool		can_prune = cfg->options->early_stopping && s->val.n_folds >= 3 &&
+		best != NULL && fs->has_inc;
 
 	for (int f = 0; f < s->val.n_folds; f++)
 	{

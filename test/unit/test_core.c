@@ -582,6 +582,47 @@ test_search_run(void)
 			CHECK(!am_params_equal(&a->trials[i].params, &a->trials[k].params));
 }
 
+/*
+ * Pruning: a family's first complete trial always runs every fold (it is
+ * the family's reference point and leaderboard score); a pruned trial
+ * stopped between folds.
+ */
+static void
+test_search_pruning(void)
+{
+	AmDataset  *d = linear_dataset(150, AM_TASK_BINARY, 4);
+	AmSchema   *s = schema_for(d);
+	static const char *const names[] = {"linear", "naive_bayes", "tree", "knn"};
+	AmTrainOptions o;
+	AmSearchConfig cfg;
+	AmSearchResult *r;
+	AmErr		err;
+
+	am_options_init(&o);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.data = d;
+	cfg.schema = s;
+	cfg.metric = AM_METRIC_ROC_AUC;
+	cfg.options = &o;
+	for (int i = 0; i < 4; i++)
+		cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
+	cfg.max_trials = 60;
+	r = am_search_run(&cfg, &err);
+	CHECK(r != NULL);
+	for (int fi = 0; r && fi < 4; fi++)
+	{
+		const AmTrial *first = NULL;
+
+		for (int i = 0; i < r->n_trials && first == NULL; i++)
+			if (r->trials[i].family == cfg.families[fi])
+				first = &r->trials[i];
+		CHECK(first != NULL && first->status == AM_TRIAL_OK && first->n_folds == 5);
+	}
+	for (int i = 0; r && i < r->n_trials; i++)
+		if (r->trials[i].status == AM_TRIAL_PRUNED)
+			CHECK(r->trials[i].n_folds >= 1 && r->trials[i].n_folds < 5);
+}
+
 /* Greedy selection picks the better of two predictors, and can mix them. */
 static void
 test_ensemble_select(void)
@@ -784,6 +825,7 @@ main(void)
 	RUN(test_contributions);
 	RUN(test_search_space);
 	RUN(test_search_run);
+	RUN(test_search_pruning);
 	RUN(test_ensemble_select);
 	RUN(test_diagnose_leak);
 	RUN(test_spread_rows);
