@@ -3,6 +3,9 @@
 # data set, one fixed 80/20 split each, side by side in one run.
 #   test/bench/suite.sh                  all data sets, 60 s budget each
 #   BENCH_BUDGET=20 test/bench/suite.sh iris spam   a quicker look
+#   BENCH_SPLITS=0,1,2 BENCH_BUDGET=15 test/bench/suite.sh pima_diabetes wine
+#                                        three seeded splits each, to judge a
+#                                        change to the search beyond one holdout
 . "$(dirname "$0")/lib.sh"
 bench_start suite
 export PGDATABASE=postgres
