@@ -544,6 +544,18 @@ test_search_space(void)
 	CHECK(am_param(&p, "alpha") == 0.07079);
 }
 
+/* A search of d with default options on ROC AUC; the caller adds families. */
+static void
+search_config(AmSearchConfig *cfg, AmTrainOptions *o, AmDataset *d, AmSchema *s)
+{
+	am_options_init(o);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->data = d;
+	cfg->schema = s;
+	cfg->metric = AM_METRIC_ROC_AUC;
+	cfg->options = o;
+}
+
 /* The whole search on a small problem: reproducible, budget-respecting. */
 static void
 test_search_run(void)
@@ -556,12 +568,7 @@ test_search_run(void)
 			   *b;
 	AmErr		err;
 
-	am_options_init(&o);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.data = d;
-	cfg.schema = s;
-	cfg.metric = AM_METRIC_ROC_AUC;
-	cfg.options = &o;
+	search_config(&cfg, &o, d, s);
 	cfg.families[0] = am_family_lookup("linear");
 	cfg.n_families = 1;
 	cfg.max_trials = 8;
@@ -598,12 +605,7 @@ test_search_pruning(void)
 	AmSearchResult *r;
 	AmErr		err;
 
-	am_options_init(&o);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.data = d;
-	cfg.schema = s;
-	cfg.metric = AM_METRIC_ROC_AUC;
-	cfg.options = &o;
+	search_config(&cfg, &o, d, s);
 	for (int i = 0; i < 4; i++)
 		cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
 	cfg.max_trials = 60;
