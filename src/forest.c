@@ -154,6 +154,7 @@ grow_config(const AmFitInput *in, const TreeBagConfig *bc, const TreeFitData *fd
 	cfg->split_features = bc->split_features;
 	cfg->random_thresholds = bc->random_thresholds;
 	cfg->cat_smooth = 1.0;
+	cfg->max_cat_to_onehot = bc->max_cat_to_onehot;
 	cfg->hess_is_count = !fd->weighted;
 }
 
@@ -345,6 +346,8 @@ static const AmParamSpec forest_params[] = {
 	"histogram bins per feature"},
 	{"class_weight", 0, 0, 1, 0, 1, true, false, tree_class_weight_choices,
 	"\"balanced\" weighs classes by n / (K n_k)"},
+	{"max_cat_to_onehot", 256, 0, 256, 256, 256, true, false, NULL,
+	"a categorical feature with fewer categories splits one category against the rest, one with more by ordered partitions; 0: never"},
 };
 
 static const AmParamSpec extra_trees_params[] = {
@@ -364,6 +367,8 @@ static const AmParamSpec extra_trees_params[] = {
 	"histogram bins per feature"},
 	{"class_weight", 0, 0, 1, 0, 1, true, false, tree_class_weight_choices,
 	"\"balanced\" weighs classes by n / (K n_k)"},
+	{"max_cat_to_onehot", 256, 0, 256, 256, 256, true, false, NULL,
+	"a categorical feature with fewer categories splits one category against the rest, one with more by ordered partitions; 0: never"},
 };
 
 static const char *
@@ -403,6 +408,7 @@ bag_family_fit(const AmFitInput *in, const AmParams *p, bool extra, AmErr *err)
 	bc.min_impurity_decrease = am_param(p, "min_impurity_decrease");
 	bc.max_bins = (int) am_param(p, "max_bins");
 	bc.class_weight = (int) am_param(p, "class_weight");
+	bc.max_cat_to_onehot = (int) am_param(p, "max_cat_to_onehot");
 	return tree_bagging_fit(in, &bc, err);
 }
 

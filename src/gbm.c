@@ -66,6 +66,8 @@ static const AmParamSpec gbm_params[] = {
 	"\"balanced\" weighs classes by n / (K n_k)"},
 	{"cat_smooth", 10, 0, 1e6, 10, 10, false, false, NULL,
 	"prior hessian when ordering categories by gradient / hessian"},
+	{"max_cat_to_onehot", 4, 0, 256, 4, 4, true, false, NULL,
+	"a categorical feature with fewer categories splits one category against the rest, one with more by ordered partitions; 0: never"},
 };
 
 static void
@@ -86,6 +88,7 @@ read_params(const AmParams *p, GbmParams *gp)
 	gp->validation_fraction = am_param(p, "validation_fraction");
 	gp->class_weight = (int) am_param(p, "class_weight");
 	gp->cat_smooth = am_param(p, "cat_smooth");
+	gp->max_cat_to_onehot = (int) am_param(p, "max_cat_to_onehot");
 }
 
 /* A parameter as given, else its default (check_params sees partial sets). */
@@ -386,6 +389,7 @@ grow_config(const GbmParams *gp, const AmFitInput *in, const TreeFitData *fd,
 	cfg->min_gain = gp->min_split_gain;
 	cfg->subtraction = true;
 	cfg->cat_smooth = gp->cat_smooth;
+	cfg->max_cat_to_onehot = gp->max_cat_to_onehot;
 	cfg->hess_is_count = in->task == AM_TASK_REGRESSION && !fd->weighted;
 	cfg->keep_final_rows = true;	/* update_node finds the last level's sides */
 }

@@ -27,6 +27,7 @@ typedef struct GbmParams
 	double		validation_fraction;
 	int			class_weight;
 	double		cat_smooth;
+	int			max_cat_to_onehot;
 } GbmParams;
 
 /* What one thread needs to grow a tree. */

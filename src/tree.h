@@ -99,6 +99,7 @@ typedef struct TreeGrowConfig
 	bool		random_thresholds;	/* extra trees */
 	bool		subtraction;	/* keep histograms for sibling subtraction */
 	double		cat_smooth;		/* categorical ordering prior */
+	int			max_cat_to_onehot;	/* categoricals with fewer bins: one vs rest */
 	bool		hess_is_count;	/* every row has hessian 1: H counts rows */
 	bool		min_gain_per_weight;	/* min_gain is per unit of root weight */
 	bool		keep_final_rows;	/* leave the rows of a level of final leaves unpartitioned */
@@ -456,6 +457,7 @@ typedef struct TreeBagConfig
 	double		min_impurity_decrease;
 	int			max_bins;
 	int			class_weight;
+	int			max_cat_to_onehot;
 } TreeBagConfig;
 
 extern void *tree_bagging_fit(const AmFitInput *in, const TreeBagConfig *bc, AmErr *err);

@@ -15,12 +15,17 @@
  * bins, each tried with the node's missing values on the left and on the
  * right (when the node has none, they follow the heavier child); boosting
  * scans its histograms directly (scan_numeric_gh, the hot path).
- * Categorical features (LightGBM's method): occupied categories sorted by
- * G / (H + cat_smooth) -- the share of the node's most frequent class for
- * classification trees -- and every prefix of that order tried as the left
- * set; categories with less than a quarter of cat_smooth hessian in the
- * node are pooled into one item first.  Extra trees draw one threshold (one random category subset) per
- * feature instead.
+ * Categorical features with fewer categories than max_cat_to_onehot
+ * (XGBoost's name; the single tree's and the forests' default: always)
+ * split one category against the rest, as a split on its one-hot column
+ * would: ordered partitions of a many-valued feature fit noise in the small
+ * nodes of deep trees.  With more (boosting's default: 4 or more),
+ * LightGBM's method: occupied categories sorted by G / (H + cat_smooth) --
+ * the share of the node's most frequent class for classification trees --
+ * and every prefix of that order tried as the left set; categories with
+ * less than a quarter of cat_smooth hessian in the node are pooled into one
+ * item first.  Extra trees draw one threshold (one random category, or one
+ * random category subset) per feature instead.
  *
  * Called from worker threads: no am_* functions here.
  */
@@ -363,6 +368,35 @@ set_bits(GrowSplit *s, const CatItem *items, int n_left, const int *small_bins, 
 	s->bin = 0;
 }
 
+/*
+ * One category against the rest, as a split on a one-hot column would be:
+ * every occupied category tried alone on the left, or (extra trees) one
+ * drawn at random.
+ */
+static void
+scan_one_vs_rest(const TreeSplitContext *sc, const TreeCompact *c, const double *T,
+				 double parent, int feature, uint64_t *rng, CatItem *items, int n,
+				 GrowSplit *best)
+{
+	bool		has_missing = !slot_empty(sc, c->miss);
+	int			first = 0,
+				end = n;
+
+	if (sc->cfg->random_thresholds)
+	{
+		first = (int) below(rng, (uint64_t) n);
+		end = first + 1;
+	}
+	for (int i = first; i < end; i++)
+	{
+		double		before = best->gain;
+
+		consider(sc, items[i].slot, c->miss, has_missing, T, parent, feature, 0, best, NULL);
+		if (best->gain > before)
+			set_bits(best, items + i, 1, NULL, 0);
+	}
+}
+
 static void
 scan_categorical(const TreeSplitContext *sc, const TreeCompact *c, const double *T,
 				 double parent, int feature, uint64_t *rng, GrowSplit *best)
@@ -380,6 +414,11 @@ scan_categorical(const TreeSplitContext *sc, const TreeCompact *c, const double 
 	if (n < 2)
 		return;
 	memset(L, 0, sizeof(double) * S);
+	if (sc->m->features[feature].n_bins < sc->cfg->max_cat_to_onehot)
+	{
+		scan_one_vs_rest(sc, c, T, parent, feature, rng, items, n, best);
+		return;
+	}
 	if (sc->cfg->random_thresholds)
 	{
 		/* a random non-trivial subset, kept as a prefix of items */

@@ -669,6 +669,7 @@ test_categorical_split(void)
 	for (const char *const *fam = (const char *const[]) {"tree", "gbm", NULL}; *fam; fam++)
 	{
 		am_params_set(&p, "max_depth", 1);
+		am_params_set(&p, "max_cat_to_onehot", 0);	/* partitions at any count */
 		m = fit(d, *fam, &p, 0, 600, 1);
 		CHECK(m != NULL);
 		e = m->fitted;
@@ -690,6 +691,75 @@ test_categorical_split(void)
 			CHECK((out > 0.5) == (c == 1 || c == 3 || c == 4));
 		}
 		memset(&p, 0, sizeof(p));
+	}
+}
+
+/*
+ * Below max_cat_to_onehot categories (the tree families' default: always) a
+ * split sends one category left, the one a split on its one-hot column
+ * would: the largest Gini decrease, computed here by brute force.
+ */
+static void
+test_one_vs_rest_split(void)
+{
+	AmDataset  *d = dataset_new(600, 2, AM_TASK_BINARY, 2);
+	double		n[7][2] = {{0}},
+				total[2] = {0},
+				best_gain = -1;
+	int			best_code = -1;
+	AmRng		rng;
+
+	am_rng_seed(&rng, 3);
+	make_categorical(d, 0, 7);
+	for (int i = 0; i < 600; i++)
+	{
+		int			c = (int) am_rng_below(&rng, 7);
+
+		d->x[0][i] = c;
+		d->x[1][i] = am_rng_normal(&rng);
+		d->y[i] = (c == 1 || c == 3 || c == 4);
+		n[c][(int) d->y[i]]++;
+		total[(int) d->y[i]]++;
+	}
+	for (int c = 0; c < 7; c++)
+	{
+		double		l = n[c][0] + n[c][1],
+					r0 = total[0] - n[c][0],
+					r1 = total[1] - n[c][1],
+					gain = (n[c][0] * n[c][0] + n[c][1] * n[c][1]) / l +
+			(r0 * r0 + r1 * r1) / (r0 + r1);
+
+		if (gain > best_gain)
+		{
+			best_gain = gain;
+			best_code = c;
+		}
+	}
+	for (const char *const *fam = (const char *const[]) {"tree", "forest", "extra_trees", "gbm", NULL};
+		 *fam; fam++)
+	{
+		AmParams	p = {0};
+		AmModel    *m;
+		TreeEnsemble *e;
+		uint32_t	set;
+
+		am_params_set(&p, "max_depth", 1);
+		if (strcmp(*fam, "forest") == 0 || strcmp(*fam, "extra_trees") == 0)
+		{
+			am_params_set(&p, "n_estimators", 5);
+			am_params_set(&p, "colsample", 1);
+		}
+		if (strcmp(*fam, "gbm") == 0)
+			am_params_set(&p, "max_cat_to_onehot", 8);	/* default 4: partitions */
+		m = fit(d, *fam, &p, 0, 600, 1);
+		CHECK(m != NULL);
+		e = m->fitted;
+		CHECK(e->nodes[0].flags & TREE_CATEGORICAL);
+		set = e->cat_words[e->nodes[0].u.cat.offset];
+		CHECK(__builtin_popcount(set) == 1);
+		/* the extra trees draw their category; the others take the best */
+		if (strcmp(*fam, "extra_trees") != 0 && strcmp(*fam, "forest") != 0)
+			CHECK(set == 1u << best_code);
 	}
 }
 
@@ -1531,6 +1601,7 @@ main(void)
 	RUN(test_exact_split);
 	RUN(test_missing_direction);
 	RUN(test_categorical_split);
+	RUN(test_one_vs_rest_split);
 	RUN(test_many_codes);
 	RUN(test_learning);
 	RUN(test_gbm_options);
