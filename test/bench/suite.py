@@ -15,6 +15,8 @@ data set in test/data/manifest.tsv (or the names given as arguments):
   * one row per data set: our score, the best peer's, the difference
     (positive = ours is better), our wall time.
 
+BENCH_OPTIONS='{"cv_repeats": 1}' passes options to every automl.train()
+call, to compare a setting with the default in one session.
 BENCH_SPLITS=0,1,2 repeats it on more seeded splits (one row per data set
 and split, then each data set's mean difference): a holdout of a small
 data set moves by a row, so a change to the search is judged on several.
@@ -47,6 +49,8 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
 BUDGET = int(os.environ.get("BENCH_BUDGET", "60"))
 # seeds of the 80/20 split: "0" is the suite's fixed split; "0,1,2" averages out one holdout's luck
 SPLITS = [int(v) for v in os.environ.get("BENCH_SPLITS", "0").split(",")]
+# options of automl.train() for every data set, e.g. '{"cv_repeats": 1}' to compare a setting
+OPTIONS = os.environ.get("BENCH_OPTIONS", "{}")
 METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
 
 
@@ -146,8 +150,8 @@ def ours(conn, entry, df, num, cat, tr, te):
                 "WHERE name = %s) m", (name,))
     cur.execute("SET automl.audit_log_level = off")
     cur.execute("SELECT algorithm, trials, score FROM automl.train(%s, %s, %s, task => %s, metric => %s, "
-                "time_budget => make_interval(secs => %s), exclude => '{id}')",
-                (name, f'"{name}_train"', target, task, METRIC[task], BUDGET))
+                "time_budget => make_interval(secs => %s), exclude => '{id}', options => %s)",
+                (name, f'"{name}_train"', target, task, METRIC[task], BUDGET, OPTIONS))
     algorithm, trials, cv = cur.fetchone()
     conn.commit()
     wall = time.perf_counter() - t0

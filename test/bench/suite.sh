@@ -6,6 +6,8 @@
 #   BENCH_SPLITS=0,1,2 BENCH_BUDGET=15 test/bench/suite.sh pima_diabetes wine
 #                                        three seeded splits each, to judge a
 #                                        change to the search beyond one holdout
+#   BENCH_OPTIONS='{"cv_repeats": 1}' ...  the same with options for every
+#                                        automl.train() call
 . "$(dirname "$0")/lib.sh"
 bench_start suite
 export PGDATABASE=postgres
