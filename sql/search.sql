@@ -48,3 +48,24 @@ SET client_min_messages = notice;
 SET automl.progress = off;
 SELECT name, version FROM automl.train('resumed', 'wide_enough', 'y', exclude => '{id}',
     max_trials => 1, options => '{"seed": 3, "resume": true, "ensemble": false}');
+
+-- repeated cross-validation: every trial scored on 2 rounds of 3 folds, the
+-- first round the single round's folds; the model's validation says so
+SET client_min_messages = warning;
+SELECT name, trials FROM automl.train('repeated', 'wide_enough', 'y', exclude => '{id}',
+    algorithms => '{linear}', max_trials => 2,
+    options => '{"cv_folds": 3, "cv_repeats": 2, "ensemble": false, "early_stopping": false}');
+SELECT name, trials FROM automl.train('one_round', 'wide_enough', 'y', exclude => '{id}',
+    algorithms => '{linear}', max_trials => 2, options => '{"cv_folds": 3, "ensemble": false, "early_stopping": false}');
+SELECT r.trial, array_length(r.fold_scores, 1) AS folds,
+       r.fold_scores[1:3] = o.fold_scores AS first_round_same,
+       abs(r.score - (SELECT avg(s) FROM unnest(r.fold_scores) s)) < 1e-9 AS mean_of_six
+  FROM automl.trials r JOIN automl.trials o USING (trial)
+ WHERE r.name = 'repeated' AND o.name = 'one_round' ORDER BY 1;
+SELECT metrics->'validation'->>'folds' AS folds, metrics->'validation'->>'repeats' AS repeats
+  FROM automl.models WHERE name = 'repeated';
+-- 10 folds in 3 rounds would be 30: the rounds are capped at 20 folds in all
+SELECT name FROM automl.train('capped', 'wide_enough', 'y', exclude => '{id}',
+    algorithms => '{linear}', max_trials => 1, options => '{"cv_folds": 10, "cv_repeats": 3}');
+SELECT array_length(fold_scores, 1) AS folds FROM automl.trials WHERE name = 'capped';
+SELECT automl.train('bad', 'wide_enough', 'y', options => '{"cv_repeats": 11}');

@@ -212,7 +212,8 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 	am_str_init(&j);
 	am_str_append(&j, "{\"validation\": {\"method\": ");
 	am_str_json_string(&j, res->n_folds == 0 ? "none" : res->holdout ? "holdout" : "cv");
-	am_str_appendf(&j, ", \"folds\": %d, \"rows\": %d, \"metric\": ", res->n_folds, res->n_valid);
+	am_str_appendf(&j, ", \"folds\": %d, \"repeats\": %d, \"rows\": %d, \"metric\": ",
+				   res->n_folds, res->n_repeats > 1 ? res->n_repeats : 1, res->n_valid);
 	am_str_json_string(&j, am_metric_name(metric));
 	am_str_append(&j, ", \"score\": ");
 	am_str_json_number(&j, res->score);

@@ -18,6 +18,7 @@ am_options_init(AmTrainOptions *o)
 	memset(o, 0, sizeof(*o));
 	o->seed = AM_DEFAULT_SEED;
 	o->cv_folds = AM_DEFAULT_CV_FOLDS;
+	o->cv_repeats = 1;
 	o->max_categories = AM_DEFAULT_MAX_CATEGORIES;
 	o->holdout_fraction = AM_DEFAULT_HOLDOUT_FRACTION;
 	o->holdout_min_rows = AM_DEFAULT_HOLDOUT_MIN_ROWS;
@@ -298,6 +299,12 @@ am_options_parse(const char *json, size_t len, AmTrainOptions *o, AmErr *err)
 			o->cv_folds = (int) v;
 			o->cv_folds_set = true;
 		}
+		else if (strcmp(key, "cv_repeats") == 0)
+		{
+			if (!get_int(val, key, 1, 10, &v, err))
+				return false;
+			o->cv_repeats = (int) v;
+		}
 		else if (strcmp(key, "validation") == 0)
 		{
 			static const char *const kinds[] = {"auto", "cv", "holdout", NULL};
@@ -365,7 +372,7 @@ am_options_parse(const char *json, size_t len, AmTrainOptions *o, AmErr *err)
 		else
 		{
 			am_err_set(err, AM_ERR_PARAM,
-					   "unrecognized option \"%s\" (valid options: seed, cv_folds, validation, "
+					   "unrecognized option \"%s\" (valid options: seed, cv_folds, cv_repeats, validation, "
 					   "holdout_fraction, max_categories, ensemble, ensemble_size, early_stopping, "
 					   "class_weight, resume, exclude_algorithms, hyperparameters)",
 					   key);

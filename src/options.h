@@ -3,7 +3,8 @@
  *	  The "options" jsonb argument of automl.train(), parsed and checked in
  *	  pure C (unit-tested and fuzzed outside the server).
  *
- *	  {"seed": 0, "cv_folds": 5, "validation": "auto", "holdout_fraction": 0.2,
+ *	  {"seed": 0, "cv_folds": 5, "cv_repeats": 1, "validation": "auto",
+ *	   "holdout_fraction": 0.2,
  *	   "max_categories": 100, "ensemble": true, "ensemble_size": 25,
  *	   "early_stopping": true, "class_weight": "balanced", "resume": false,
  *	   "exclude_algorithms": ["knn"],
@@ -48,6 +49,7 @@ typedef struct AmTrainOptions
 	uint64_t	seed;
 	int			cv_folds;		/* 0: fit once on all rows, no CV */
 	bool		cv_folds_set;
+	int			cv_repeats;		/* rounds of k folds (repeated cross-validation) */
 	AmValidation validation;
 	double		holdout_fraction;
 	int			holdout_min_rows;	/* "auto" switches to holdout above this */

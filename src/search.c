@@ -2,8 +2,9 @@
  * search.c
  *	  The AutoML search (see search.h):
  *
- *	  1. Validation rows are fixed once: stratified k folds for small data,
- *	     one stratified holdout for large data.  Every trial sees the same.
+ *	  1. Validation rows are fixed once: stratified k folds for small data
+ *	     (optionally repeated in rounds of different folds), one stratified
+ *	     holdout for large data.  Every trial sees the same.
  *	  2. Each family first runs its starting configuration (its defaults,
  *	     or its low-cost values on large data), cheapest family first.
  *	  3. Then, until the time or trial budget runs out, the search picks a
@@ -150,15 +151,32 @@ predict_rows(AmModel *m, const AmDataset *d, const int *rows, int n, double *out
 
 /* ---------- validation rows ---------- */
 
+/*
+ * Repeated cross-validation: R rounds of k folds, each round from its own
+ * seeded shuffle, fold r * k + f being fold f of round r.  A trial's score
+ * is the mean of its R * k fold scores and its validation prediction of a
+ * row the mean of its R out-of-fold predictions.
+ */
 typedef struct Validation
 {
-	int			n_folds;		/* folds evaluated per trial */
+	int			n_folds;		/* folds evaluated per trial: k * repeats */
+	int			k;				/* folds per round */
+	int			n_repeats;
 	bool		holdout;
-	int		   *fold;			/* per row: the fold it validates, -1 never */
+	int		   *fold;			/* round r's fold of row i at [r * n + i], -1 never */
 	int			n_valid;
 	int		   *valid_rows;
 	int		   *valid_pos;		/* per row: position in valid_rows, -1 none */
 } Validation;
+
+/* Rounds of cross-validation as asked, at most AM_MAX_FOLDS folds in all. */
+static int
+cv_repeats(const AmTrainOptions *o)
+{
+	int			r = o->cv_repeats > 1 ? o->cv_repeats : 1;
+
+	return o->cv_folds * r > AM_MAX_FOLDS ? AM_MAX_FOLDS / o->cv_folds : r;
+}
 
 static void
 make_validation(const AmSearchConfig *cfg, Validation *v, AmErr *err)
@@ -177,12 +195,24 @@ make_validation(const AmSearchConfig *cfg, Validation *v, AmErr *err)
 		v->fold = am_cv_folds(d->y, d->n_rows, d->task, d->n_classes, k < 2 ? 2 : k, seed);
 		for (int i = 0; i < d->n_rows; i++)
 			v->fold[i] = v->fold[i] == 0 ? 0 : -1;
-		v->n_folds = 1;
+		v->n_folds = v->k = v->n_repeats = 1;
 	}
 	else
 	{
-		v->n_folds = o->cv_folds;
-		v->fold = am_cv_folds(d->y, d->n_rows, d->task, d->n_classes, v->n_folds, seed);
+		v->k = o->cv_folds;
+		v->n_repeats = cv_repeats(o);
+		v->n_folds = v->k * v->n_repeats;
+		am_memory_reserve(sizeof(int) * (size_t) d->n_rows * v->n_repeats, "folds");
+		v->fold = AM_NEW(int, (size_t) d->n_rows * v->n_repeats);
+		for (int r = 0; r < v->n_repeats; r++)
+		{
+			int		   *round = am_cv_folds(d->y, d->n_rows, d->task, d->n_classes, v->k,
+											r == 0 ? seed : am_seed_derive(seed, (uint64_t) r));
+
+			for (int i = 0; i < d->n_rows; i++)
+				v->fold[(size_t) r * d->n_rows + i] = r * v->k + round[i];
+			am_free(round);
+		}
 	}
 	v->valid_pos = AM_NEW(int, d->n_rows);
 	v->valid_rows = AM_NEW(int, d->n_rows);
@@ -200,12 +230,14 @@ static void
 split_fold(const Validation *v, int n_rows, int f, int **train, int *n_train, int **valid,
 		   int *n_valid)
 {
+	const int  *fold = v->fold + (size_t) (f / v->k) * n_rows;
+
 	*train = AM_NEW(int, n_rows);
 	*valid = AM_NEW(int, n_rows);
 	*n_train = *n_valid = 0;
 	for (int i = 0; i < n_rows; i++)
 	{
-		if (v->fold[i] == f)
+		if (fold[i] == f)
 			(*valid)[(*n_valid)++] = i;
 		else
 			(*train)[(*n_train)++] = i;
@@ -501,8 +533,13 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 		t->fold_scores[f] = am_metric_score(cfg->metric, d->task, d->n_classes, yv, pred,
 											n_valid, NULL);
 		for (int k = 0; k < n_valid; k++)
-			memcpy(s->scratch_pred + (size_t) s->val.valid_pos[valid[k]] * s->outs,
-				   pred + (size_t) k * s->outs, sizeof(double) * s->outs);
+		{
+			double	   *to = s->scratch_pred + (size_t) s->val.valid_pos[valid[k]] * s->outs;
+			const double *from = pred + (size_t) k * s->outs;
+
+			for (int o = 0; o < s->outs; o++)
+				to[o] = f < s->val.k ? from[o] : to[o] + from[o];
+		}
 		am_scope_end(scope);
 		t->n_folds++;
 		sum += t->fold_scores[f];
@@ -524,6 +561,9 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 			}
 		}
 	}
+	if (s->val.n_repeats > 1)
+		for (size_t i = 0; i < (size_t) s->val.n_valid * s->outs; i++)
+			s->scratch_pred[i] /= s->val.n_repeats;
 	t->score = sum / s->val.n_folds;
 	t->score_std = s->val.n_folds > 1 ?
 		sqrt(fmax(0.0, (sumsq - s->val.n_folds * t->score * t->score) / (s->val.n_folds - 1))) : 0.0;
@@ -935,8 +975,8 @@ family_index(const AmSearchConfig *cfg, const AmFamily *f)
 
 /*
  * Mean and standard deviation over the folds of the metric of validation
- * predictions (n_valid x outputs): the way trials are scored, so the two
- * compare.
+ * predictions (n_valid x outputs), on the first round's folds: the way
+ * trials are scored, so the two compare.
  */
 static double
 fold_mean_score(const Search *s, const double *pred, double *std)
@@ -951,7 +991,7 @@ fold_mean_score(const Search *s, const double *pred, double *std)
 				mean;
 	int			folds = 0;
 
-	for (int f = 0; f < s->val.n_folds; f++)
+	for (int f = 0; f < s->val.k; f++)
 	{
 		int			n = 0;
 		double		score;
@@ -996,9 +1036,11 @@ choose_ensemble(Search *s)
 	double	   *combined;
 	double		ens_score,
 				ens_std,
+				best_score,
+				best_std,
 				min_gain,
 				gain;
-	bool		found_best = false;
+	const double *best_pred = NULL;
 
 	s->res->ensemble_score = NAN;
 	if (!cfg->options->ensemble || s->n_stored < 2)
@@ -1006,9 +1048,10 @@ choose_ensemble(Search *s)
 	for (int i = 0; i < s->n_stored; i++)
 	{
 		preds[i] = s->stored[i].pred;
-		found_best |= s->stored[i].trial == s->res->best;
+		if (s->stored[i].trial == s->res->best)
+			best_pred = s->stored[i].pred;
 	}
-	if (!found_best)
+	if (best_pred == NULL)
 		return;
 	(void) am_ensemble_select(cfg->metric, d->task, d->n_classes, s->valid_y,
 							  s->val.n_valid, preds, s->n_stored,
@@ -1024,10 +1067,15 @@ choose_ensemble(Search *s)
 	ens_score = fold_mean_score(s, combined, &ens_std);
 	s->res->ensemble_score = ens_score;
 
-	/* worth its cost only for a gain beyond the noise of the folds */
+	/*
+	 * Worth its cost only for a gain beyond the noise of the folds, against
+	 * the best trial's prediction scored the same way (with repeated rounds,
+	 * predictions averaged over them score better than one round's).
+	 */
+	best_score = fold_mean_score(s, best_pred, &best_std);
 	min_gain = fmax(1e-4, 0.05 * (isnan(best->score_std) ? 0.0 : best->score_std));
 	gain = am_metric_greater_is_better(cfg->metric) ?
-		ens_score - best->score : best->score - ens_score;
+		ens_score - best_score : best_score - ens_score;
 	if (distinct < 2 || !(gain >= min_gain))
 	{
 		am_free(combined);
@@ -1169,7 +1217,8 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 
 	make_validation(cfg, &s.val, err);
 	res->holdout = s.val.holdout;
-	res->n_folds = s.val.n_folds;
+	res->n_folds = s.val.k;
+	res->n_repeats = s.val.n_repeats;
 	res->n_valid = s.val.n_valid;
 	res->valid_rows = s.val.valid_rows;
 	s.valid_y = gather(d->y, s.val.valid_rows, s.val.n_valid);

@@ -75,6 +75,7 @@ typedef struct AmSearchResult
 	AmModel    *model;			/* the final model, refit on all rows */
 	/* validation */
 	int			n_folds;		/* folds (1 for a holdout, 0 for none) */
+	int			n_repeats;		/* rounds of cross-validation */
 	bool		holdout;
 	int			n_valid;		/* rows with validation predictions */
 	int		   *valid_rows;

@@ -111,6 +111,7 @@ test_options(void)
 			{"{\"sede\": 1}", "unrecognized option \"sede\""},
 			{"{\"cv_folds\": 1}", "option \"cv_folds\" must be 0"},
 			{"{\"cv_folds\": 2.5}", "option \"cv_folds\" must be an integer"},
+			{"{\"cv_repeats\": 0}", "option \"cv_repeats\" must be an integer between 1 and 10"},
 			{"{\"hyperparameters\": {\"nope\": {}}}", "unknown algorithm \"nope\""},
 			{"{\"hyperparameters\": {\"linear\": {\"beta\": 1}}}", "algorithm \"linear\" has no hyperparameter \"beta\""},
 			{"{\"hyperparameters\": {\"linear\": {\"alpha\": -1}}}", "must be between 0 and"},
@@ -625,6 +626,51 @@ test_search_pruning(void)
 			CHECK(r->trials[i].n_folds >= 1 && r->trials[i].n_folds < 5);
 }
 
+/*
+ * Repeated cross-validation (cv_repeats): rounds capped at 20 folds in all;
+ * the first round's folds are the single round's, the others different.
+ */
+static void
+test_search_repeats(void)
+{
+	AmDataset  *d = linear_dataset(400, AM_TASK_BINARY, 5);
+	AmSchema   *s = schema_for(d);
+	AmTrainOptions o;
+	AmSearchConfig cfg;
+	AmSearchResult *one,
+			   *three,
+			   *r;
+	AmErr		err;
+
+	search_config(&cfg, &o, d, s);
+	cfg.families[cfg.n_families++] = am_family_lookup("linear");
+	cfg.max_trials = 1;
+	one = am_search_run(&cfg, &err);
+	o.cv_repeats = 3;
+	three = am_search_run(&cfg, &err);
+	CHECK(three != NULL && one != NULL);
+	if (three && one)
+	{
+		const AmTrial *t3 = &three->trials[0],
+				   *t1 = &one->trials[0];
+		bool		rounds_differ = false;
+
+		CHECK(three->n_repeats == 3 && three->n_folds == 5 && t3->n_folds == 15);
+		CHECK(one->n_repeats == 1 && t1->n_folds == 5);
+		for (int f = 0; f < 5; f++)
+		{
+			CHECK(t3->fold_scores[f] == t1->fold_scores[f]);
+			rounds_differ |= t3->fold_scores[5 + f] != t1->fold_scores[f];
+		}
+		CHECK(rounds_differ);
+		CHECK_NEAR(t1->score, (t1->fold_scores[0] + t1->fold_scores[1] + t1->fold_scores[2] +
+							   t1->fold_scores[3] + t1->fold_scores[4]) / 5, 1e-12);
+	}
+	o.cv_folds = 10;
+	r = am_search_run(&cfg, &err);
+	CHECK(r != NULL && r->n_repeats == 2 && r->trials[0].n_folds == 20);
+}
+
 /* Greedy selection picks the better of two predictors, and can mix them. */
 static void
 test_ensemble_select(void)
@@ -828,6 +874,7 @@ main(void)
 	RUN(test_search_space);
 	RUN(test_search_run);
 	RUN(test_search_pruning);
+	RUN(test_search_repeats);
 	RUN(test_ensemble_select);
 	RUN(test_diagnose_leak);
 	RUN(test_spread_rows);
