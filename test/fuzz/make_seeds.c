@@ -588,6 +588,8 @@ static const char *const option_seeds[] = {
 	"{\"seed\": 7, \"cv_folds\": 3, \"hyperparameters\": {\"linear\": {\"alpha\": [0.1, 1], "
 	"\"max_iter\": {\"min\": 10, \"max\": 50}}}}",
 	"{\"cv_folds\": 0, \"ensemble\": false}",
+	"{\"cv_folds\": 10, \"cv_repeats\": 3, "
+	"\"hyperparameters\": {\"forest\": {\"max_cat_to_onehot\": 0}}}",
 	"{\"validation\": \"holdout\", \"holdout_fraction\": 0.25, \"max_categories\": 20, "
 	"\"ensemble_size\": 10, \"early_stopping\": false, \"class_weight\": \"balanced\", "
 	"\"resume\": true, \"exclude_algorithms\": [\"knn\", \"mlp\"]}",
