@@ -647,13 +647,14 @@ test_missing_direction(void)
 	}
 }
 
-static void
-test_categorical_split(void)
+/*
+ * 600 rows: a categorical x0 with 7 codes drawn at random, noise x1, and a
+ * label that is 1 exactly for codes 1, 3 and 4.
+ */
+static AmDataset *
+three_of_seven_dataset(void)
 {
 	AmDataset  *d = dataset_new(600, 2, AM_TASK_BINARY, 2);
-	AmParams	p = {0};
-	AmModel    *m;
-	TreeEnsemble *e;
 	AmRng		rng;
 
 	am_rng_seed(&rng, 3);
@@ -666,6 +667,17 @@ test_categorical_split(void)
 		d->x[1][i] = am_rng_normal(&rng);
 		d->y[i] = (c == 1 || c == 3 || c == 4);
 	}
+	return d;
+}
+
+static void
+test_categorical_split(void)
+{
+	AmDataset  *d = three_of_seven_dataset();
+	AmParams	p = {0};
+	AmModel    *m;
+	TreeEnsemble *e;
+
 	for (const char *const *fam = (const char *const[]) {"tree", "gbm", NULL}; *fam; fam++)
 	{
 		am_params_set(&p, "max_depth", 1);
@@ -702,23 +714,15 @@ test_categorical_split(void)
 static void
 test_one_vs_rest_split(void)
 {
-	AmDataset  *d = dataset_new(600, 2, AM_TASK_BINARY, 2);
+	AmDataset  *d = three_of_seven_dataset();
 	double		n[7][2] = {{0}},
 				total[2] = {0},
 				best_gain = -1;
 	int			best_code = -1;
-	AmRng		rng;
 
-	am_rng_seed(&rng, 3);
-	make_categorical(d, 0, 7);
 	for (int i = 0; i < 600; i++)
 	{
-		int			c = (int) am_rng_below(&rng, 7);
-
-		d->x[0][i] = c;
-		d->x[1][i] = am_rng_normal(&rng);
-		d->y[i] = (c == 1 || c == 3 || c == 4);
-		n[c][(int) d->y[i]]++;
+		n[(int) d->x[0][i]][(int) d->y[i]]++;
 		total[(int) d->y[i]]++;
 	}
 	for (int c = 0; c < 7; c++)
