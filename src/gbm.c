@@ -67,7 +67,7 @@ static const AmParamSpec gbm_params[] = {
 	{"cat_smooth", 10, 0, 1e6, 10, 10, false, false, NULL,
 	"prior hessian when ordering categories by gradient / hessian"},
 	{"max_cat_to_onehot", 4, 0, 256, 4, 4, true, false, NULL,
-	"a categorical feature with fewer categories splits one category against the rest, one with more by ordered partitions; 0: never"},
+	TREE_ONEHOT_HELP},
 };
 
 static void

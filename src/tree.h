@@ -470,6 +470,11 @@ extern void tree_predict_cb(const void *model, const double *x, size_t ld, int n
 /* Out-of-bag score of a forest (accuracy or R^2); NaN when not computed. */
 extern double am_forest_oob_score(const void *model);
 
+/* The help of max_cat_to_onehot, a parameter of every tree family. */
+#define TREE_ONEHOT_HELP \
+	"a categorical feature with fewer categories splits one category against the rest, " \
+	"one with more by ordered partitions; 0: never"
+
 /* Class weights: "none" or "balanced" (n / (K n_k)). */
 extern const char *const tree_class_weight_choices[];
 #define TREE_CLASS_WEIGHT_NONE 0

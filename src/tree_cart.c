@@ -22,7 +22,7 @@ static const AmParamSpec cart_params[] = {
 	{"class_weight", 0, 0, 1, 0, 1, true, false, tree_class_weight_choices,
 	"\"balanced\" weighs classes by n / (K n_k)"},
 	{"max_cat_to_onehot", 256, 0, 256, 256, 256, true, false, NULL,
-	"a categorical feature with fewer categories splits one category against the rest, one with more by ordered partitions; 0: never"},
+	TREE_ONEHOT_HELP},
 };
 
 static const char *
