@@ -47,26 +47,10 @@ member_margin(AmTask task, double v)
 	return v;
 }
 
-/* out (n x outs) = outputs of the weighted mean margin of the members. */
-void
-am_ensemble_combine(AmTask task, int n_classes, double *const *preds, const double *weights,
-					int n_members, int n, double *out)
+/* Mean margins (n x outs) to outputs in place: probabilities or values. */
+static void
+margins_to_outputs(AmTask task, int outs, int n, double *out)
 {
-	int			outs = am_task_outputs(task, n_classes);
-	double		wsum = 0.0;
-
-	for (int m = 0; m < n_members; m++)
-		wsum += weights[m];
-	memset(out, 0, sizeof(double) * (size_t) n * outs);
-	for (int m = 0; m < n_members; m++)
-	{
-		double		w = weights[m] / wsum;
-
-		if (w == 0.0)
-			continue;
-		for (size_t t = 0; t < (size_t) n * outs; t++)
-			out[t] += w * member_margin(task, preds[m][t]);
-	}
 	if (task == AM_TASK_BINARY)
 	{
 		for (int i = 0; i < n; i++)
@@ -90,16 +74,49 @@ am_ensemble_combine(AmTask task, int n_classes, double *const *preds, const doub
 	}
 }
 
-double
-am_ensemble_select(AmMetric metric, AmTask task, int n_classes, const double *y, int n_valid,
-				   double *const *preds, int n_candidates, int rounds, int *counts)
+/* out (n x outs) = outputs of the weighted mean margin of the members. */
+void
+am_ensemble_combine(AmTask task, int n_classes, double *const *preds, const double *weights,
+					int n_members, int n, double *out)
 {
 	int			outs = am_task_outputs(task, n_classes);
-	double	   *weights = AM_NEW0(double, n_candidates);
-	double	   *trial = AM_NEW(double, (size_t) n_valid * outs);
-	int		   *best_counts = AM_NEW0(int, n_candidates);
+	double		wsum = 0.0;
+
+	for (int m = 0; m < n_members; m++)
+		wsum += weights[m];
+	memset(out, 0, sizeof(double) * (size_t) n * outs);
+	for (int m = 0; m < n_members; m++)
+	{
+		double		w = weights[m] / wsum;
+
+		if (w == 0.0)
+			continue;
+		for (size_t t = 0; t < (size_t) n * outs; t++)
+			out[t] += w * member_margin(task, preds[m][t]);
+	}
+	margins_to_outputs(task, outs, n, out);
+}
+
+/*
+ * Greedy selection on the rows `rows` (n of them; NULL: rows 0 .. n - 1).
+ * Each round adds the candidate whose margins, added to the running sum of
+ * the chosen ones, score best; the sum is kept, so a round costs one pass
+ * over every candidate's predictions.
+ */
+static double
+select_on_rows(AmMetric metric, AmTask task, int n_classes, const double *y, const int *rows,
+			   int n, double *const *preds, int n_candidates, int rounds, int *counts)
+{
+	int			outs = am_task_outputs(task, n_classes);
+	size_t		size = (size_t) (n > 0 ? n : 1) * outs;
+	double	   *y_rows = AM_NEW(double, n > 0 ? n : 1);
+	double	   *sum = AM_NEW0(double, size);
+	double	   *trial = AM_NEW(double, size);
+	int		   *chosen = AM_NEW0(int, n_candidates);
 	double		best_score = NAN;
 
+	for (int i = 0; i < n; i++)
+		y_rows[i] = y[rows ? rows[i] : i];
 	memset(counts, 0, sizeof(int) * n_candidates);
 	for (int r = 0; r < rounds; r++)
 	{
@@ -111,29 +128,49 @@ am_ensemble_select(AmMetric metric, AmTask task, int n_classes, const double *y,
 		{
 			double		s;
 
-			weights[c] += 1.0;
-			am_ensemble_combine(task, n_classes, preds, weights, n_candidates, n_valid, trial);
-			weights[c] -= 1.0;
-			s = am_metric_score(metric, task, n_classes, y, trial, n_valid, NULL);
+			for (int i = 0; i < n; i++)
+			{
+				const double *from = preds[c] + (size_t) (rows ? rows[i] : i) * outs;
+
+				for (int o = 0; o < outs; o++)
+					trial[(size_t) i * outs + o] =
+						(sum[(size_t) i * outs + o] + member_margin(task, from[o])) / (r + 1);
+			}
+			margins_to_outputs(task, outs, n, trial);
+			s = am_metric_score(metric, task, n_classes, y_rows, trial, n, NULL);
 			if (pick < 0 || am_metric_better(metric, s, pick_score))
 			{
 				pick = c;
 				pick_score = s;
 			}
 		}
-		weights[pick] += 1.0;
+		for (int i = 0; i < n; i++)
+		{
+			const double *from = preds[pick] + (size_t) (rows ? rows[i] : i) * outs;
+
+			for (int o = 0; o < outs; o++)
+				sum[(size_t) i * outs + o] += member_margin(task, from[o]);
+		}
+		chosen[pick]++;
 		if (r == 0 || am_metric_better(metric, pick_score, best_score))
 		{
 			best_score = pick_score;
-			for (int c = 0; c < n_candidates; c++)
-				best_counts[c] = (int) weights[c];
+			memcpy(counts, chosen, sizeof(int) * n_candidates);
 		}
 	}
-	memcpy(counts, best_counts, sizeof(int) * n_candidates);
-	am_free(weights);
+	am_free(y_rows);
+	am_free(sum);
 	am_free(trial);
-	am_free(best_counts);
+	am_free(chosen);
 	return best_score;
+}
+
+double
+am_ensemble_select(AmMetric metric, AmTask task, int n_classes, const double *y, int n_valid,
+				   double *const *preds, int n_candidates, int rounds, int *counts)
+{
+	return select_on_rows(metric, task, n_classes, y, NULL, n_valid, preds, n_candidates, rounds,
+						  counts);
 }
 
 AmModel *

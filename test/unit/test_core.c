@@ -695,6 +695,70 @@ test_ensemble_select(void)
 	}
 }
 
+/*
+ * The score selection reports is the score of its counts as weights, for
+ * every task: the running sums it keeps are the weighted mean margins.
+ */
+static void
+test_ensemble_select_counts(void)
+{
+	AmTask		tasks[3] = {AM_TASK_BINARY, AM_TASK_MULTICLASS, AM_TASK_REGRESSION};
+	AmMetric	metrics[3] = {AM_METRIC_LOG_LOSS, AM_METRIC_LOG_LOSS, AM_METRIC_RMSE};
+	AmRng		rng;
+
+	am_rng_seed(&rng, 17);
+	for (int k = 0; k < 3; k++)
+	{
+		int			n = 60,
+					n_classes = tasks[k] == AM_TASK_MULTICLASS ? 3 : 2,
+					outs = am_task_outputs(tasks[k], n_classes);
+		double		y[60],
+					store[5][60 * 3],
+					out[60 * 3],
+					w[5];
+		double	   *preds[5];
+		int			counts[5],
+					used = 0;
+		double		score;
+
+		for (int i = 0; i < n; i++)
+			y[i] = tasks[k] == AM_TASK_REGRESSION ? am_rng_normal(&rng) : (double) (i % n_classes);
+		for (int c = 0; c < 5; c++)
+		{
+			preds[c] = store[c];
+			for (int i = 0; i < n; i++)
+			{
+				double		sum = 0.0;
+
+				for (int o = 0; o < outs; o++)
+				{
+					double		signal = tasks[k] == AM_TASK_BINARY ? y[i] :
+						tasks[k] == AM_TASK_REGRESSION ? y[i] : (double) (y[i] == o);
+
+					store[c][i * outs + o] = 0.2 + signal + 0.8 * am_rng_uniform(&rng);
+					sum += store[c][i * outs + o];
+				}
+				for (int o = 0; o < outs; o++)
+				{
+					if (tasks[k] == AM_TASK_BINARY)
+						store[c][i * outs + o] /= 2.1;
+					else if (tasks[k] == AM_TASK_MULTICLASS)
+						store[c][i * outs + o] /= sum;
+				}
+			}
+		}
+		score = am_ensemble_select(metrics[k], tasks[k], n_classes, y, n, preds, 5, 12, counts);
+		for (int c = 0; c < 5; c++)
+		{
+			w[c] = counts[c];
+			used += counts[c];
+		}
+		CHECK(used >= 1 && used <= 12);
+		am_ensemble_combine(tasks[k], n_classes, preds, w, 5, n, out);
+		CHECK_NEAR(score, am_metric_score(metrics[k], tasks[k], n_classes, y, out, n, NULL), 1e-9);
+	}
+}
+
 static int
 cmp_double_ref(const void *a, const void *b)
 {
@@ -876,6 +940,7 @@ main(void)
 	RUN(test_search_pruning);
 	RUN(test_search_repeats);
 	RUN(test_ensemble_select);
+	RUN(test_ensemble_select_counts);
 	RUN(test_diagnose_leak);
 	RUN(test_spread_rows);
 	RUN(test_pool_for);
