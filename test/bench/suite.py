@@ -17,6 +17,8 @@ data set in test/data/manifest.tsv (or the names given as arguments):
 
 BENCH_OPTIONS='{"cv_repeats": 1}' passes options to every automl.train()
 call, to compare a setting with the default in one session.
+BENCH_MAX_TRIALS=100 stops each search after that many trials too (with a
+BENCH_BUDGET large enough, the same trials on any machine).
 BENCH_SPLITS=0,1,2 repeats it on more seeded splits (one row per data set
 and split, then each data set's mean difference): a holdout of a small
 data set moves by a row, so a change to the search is judged on several.
@@ -51,6 +53,9 @@ BUDGET = int(os.environ.get("BENCH_BUDGET", "60"))
 SPLITS = [int(v) for v in os.environ.get("BENCH_SPLITS", "0").split(",")]
 # options of automl.train() for every data set, e.g. '{"cv_repeats": 1}' to compare a setting
 OPTIONS = os.environ.get("BENCH_OPTIONS", "{}")
+# a trial count as well: the same searches whatever the machine's speed, so
+# two settings of how a search ends compare on the very same trials
+MAX_TRIALS = int(os.environ["BENCH_MAX_TRIALS"]) if os.environ.get("BENCH_MAX_TRIALS") else None
 METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
 
 
@@ -150,8 +155,9 @@ def ours(conn, entry, df, num, cat, tr, te):
                 "WHERE name = %s) m", (name,))
     cur.execute("SET automl.audit_log_level = off")
     cur.execute("SELECT algorithm, trials, score FROM automl.train(%s, %s, %s, task => %s, metric => %s, "
-                "time_budget => make_interval(secs => %s), exclude => '{id}', options => %s)",
-                (name, f'"{name}_train"', target, task, METRIC[task], BUDGET, OPTIONS))
+                "time_budget => make_interval(secs => %s), max_trials => %s, exclude => '{id}', "
+                "options => %s)",
+                (name, f'"{name}_train"', target, task, METRIC[task], BUDGET, MAX_TRIALS, OPTIONS))
     algorithm, trials, cv = cur.fetchone()
     conn.commit()
     wall = time.perf_counter() - t0
