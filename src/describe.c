@@ -226,6 +226,10 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 	}
 	am_str_append(&j, ", \"ensemble\": ");
 	am_str_json_number(&j, res->ensemble_score);
+	am_str_append(&j, ", \"ensemble_unseen\": ");
+	am_str_json_number(&j, res->unseen_ensemble_score);
+	am_str_append(&j, ", \"single_unseen\": ");
+	am_str_json_number(&j, res->unseen_single_score);
 	if (res->n_valid > 0 && res->valid_pred)
 	{
 		double	   *yv = AM_NEW(double, res->n_valid);

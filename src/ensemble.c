@@ -173,6 +173,81 @@ am_ensemble_select(AmMetric metric, AmTask task, int n_classes, const double *y,
 						  counts);
 }
 
+/* The score on the rows `rows` of the members weighted by counts. */
+static double
+score_on_rows(AmMetric metric, AmTask task, int n_classes, const double *y, const int *rows,
+			  int n, double *const *preds, const int *counts, int n_candidates)
+{
+	int			outs = am_task_outputs(task, n_classes);
+	double	   *y_rows = AM_NEW(double, n > 0 ? n : 1);
+	double	   *out = AM_NEW0(double, (size_t) (n > 0 ? n : 1) * outs);
+	double		total = 0.0,
+				score;
+
+	for (int c = 0; c < n_candidates; c++)
+		total += counts[c];
+	for (int i = 0; i < n; i++)
+		y_rows[i] = y[rows[i]];
+	for (int c = 0; c < n_candidates; c++)
+	{
+		if (counts[c] == 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			for (int o = 0; o < outs; o++)
+				out[(size_t) i * outs + o] += counts[c] / total *
+					member_margin(task, preds[c][(size_t) rows[i] * outs + o]);
+	}
+	margins_to_outputs(task, outs, n, out);
+	score = am_metric_score(metric, task, n_classes, y_rows, out, n, NULL);
+	am_free(y_rows);
+	am_free(out);
+	return score;
+}
+
+double
+am_ensemble_unseen(AmMetric metric, AmTask task, int n_classes, const double *y, int n,
+				   const int *part, int n_parts, double *const *preds, int n_preds, int rounds,
+				   double *single)
+{
+	int		   *in_rows = AM_NEW(int, n > 0 ? n : 1);
+	int		   *out_rows = AM_NEW(int, n > 0 ? n : 1);
+	int		   *counts = AM_NEW(int, n_preds);
+	double		ens_sum = 0.0,
+				single_sum = 0.0;
+	int			scored = 0;
+
+	for (int p = 0; p < n_parts; p++)
+	{
+		int			n_in = 0,
+					n_out = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			if (part[i] == p)
+				in_rows[n_in++] = i;
+			else
+				out_rows[n_out++] = i;
+		}
+		if (n_in == 0 || n_out == 0)
+			continue;
+		/* one round: the single best prediction on the other parts */
+		(void) select_on_rows(metric, task, n_classes, y, out_rows, n_out, preds, n_preds, 1,
+							  counts);
+		single_sum += score_on_rows(metric, task, n_classes, y, in_rows, n_in, preds, counts,
+									n_preds);
+		(void) select_on_rows(metric, task, n_classes, y, out_rows, n_out, preds, n_preds, rounds,
+							  counts);
+		ens_sum += score_on_rows(metric, task, n_classes, y, in_rows, n_in, preds, counts,
+								 n_preds);
+		scored++;
+	}
+	am_free(in_rows);
+	am_free(out_rows);
+	am_free(counts);
+	*single = scored > 0 ? single_sum / scored : NAN;
+	return scored > 0 ? ens_sum / scored : NAN;
+}
+
 AmModel *
 am_ensemble_model(const AmSchema *schema, AmModel **members, const double *weights,
 				  int n_members)

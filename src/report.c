@@ -1193,6 +1193,16 @@ summary_model_card(Report *r)
 		put_score(r, single);
 		card_end(r);
 	}
+	if (num_member(r->validation, "ensemble_unseen", &ensemble) &&
+		num_member(r->validation, "single_unseen", &single))
+	{
+		card_begin(r, "Ensemble on unseen folds");
+		put_score(r, ensemble);
+		put(r, " <span class=\"small\">vs single model, each chosen without the fold it is "
+			"scored on</span> ");
+		put_score(r, single);
+		card_end(r);
+	}
 	card_count(r, "Trials", "trials");
 	card_begin(r, "Training time");
 	put_seconds(r, num_or_nan(r->model, "train_seconds"));

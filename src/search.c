@@ -20,7 +20,8 @@
  *	     trial is not.
  *	  5. Greedy ensemble selection over the stored validation predictions of
  *	     the best trials, each family's best among them; the ensemble is
- *	     kept only if it validates better.
+ *	     kept only if it validates better, also when it and the single
+ *	     best are each chosen without the fold that scores them.
  *	  6. The winner (or the ensemble's members) is refit on all rows.
  */
 #include "search.h"
@@ -1019,9 +1020,31 @@ fold_mean_score(const Search *s, const double *pred, double *std)
 }
 
 /*
+ * The check on rows not chosen on (am_ensemble_unseen): the validation rows
+ * in parts, the first round's folds or two halves of a holdout.
+ */
+static double
+unseen_scores(const Search *s, double *const *preds, int n_preds, double *single)
+{
+	const AmSearchConfig *cfg = s->cfg;
+	const AmDataset *d = cfg->data;
+	int			n_parts = s->val.k >= 2 ? s->val.k : 2;
+	int		   *part = AM_NEW(int, s->val.n_valid > 0 ? s->val.n_valid : 1);
+	double		ens;
+
+	for (int i = 0; i < s->val.n_valid; i++)
+		part[i] = s->val.k >= 2 ? s->val.fold[s->val.valid_rows[i]] : i % 2;
+	ens = am_ensemble_unseen(cfg->metric, d->task, d->n_classes, s->valid_y, s->val.n_valid,
+							 part, n_parts, preds, n_preds, cfg->options->ensemble_size, single);
+	am_free(part);
+	return ens;
+}
+
+/*
  * Try an ensemble of the stored predictions, chosen greedily on all the
- * validation predictions at once; keep it when its score over the folds
- * beats the best trial's by more than the folds' noise.
+ * validation predictions at once; keep it when it beats the best trial over
+ * the folds by more than their noise, and does so too when each is chosen
+ * without the rows that score it.
  */
 static void
 choose_ensemble(Search *s)
@@ -1043,6 +1066,8 @@ choose_ensemble(Search *s)
 	const double *best_pred = NULL;
 
 	s->res->ensemble_score = NAN;
+	s->res->unseen_ensemble_score = NAN;
+	s->res->unseen_single_score = NAN;
 	if (!cfg->options->ensemble || s->n_stored < 2)
 		return;
 	for (int i = 0; i < s->n_stored; i++)
@@ -1068,14 +1093,25 @@ choose_ensemble(Search *s)
 	s->res->ensemble_score = ens_score;
 
 	/*
-	 * Worth its cost only for a gain beyond the noise of the folds, against
+	 * Worth its cost only for a gain beyond the noise of the folds: against
 	 * the best trial's prediction scored the same way (with repeated rounds,
-	 * predictions averaged over them score better than one round's).
+	 * predictions averaged over them score better than one round's), and
+	 * against the choice of one trial when both are chosen without the rows
+	 * they are scored on.
 	 */
 	best_score = fold_mean_score(s, best_pred, &best_std);
 	min_gain = fmax(1e-4, 0.05 * (isnan(best->score_std) ? 0.0 : best->score_std));
 	gain = am_metric_greater_is_better(cfg->metric) ?
 		ens_score - best_score : best_score - ens_score;
+	if (gain >= min_gain)
+	{
+		double		single;
+		double		nested = unseen_scores(s, preds, s->n_stored, &single);
+
+		s->res->unseen_ensemble_score = nested;
+		s->res->unseen_single_score = single;
+		gain = am_metric_greater_is_better(cfg->metric) ? nested - single : single - nested;
+	}
 	if (distinct < 2 || !(gain >= min_gain))
 	{
 		am_free(combined);
@@ -1172,6 +1208,8 @@ fit_without_validation(Search *s, AmErr *err)
 	res->score = NAN;
 	res->score_std = NAN;
 	res->ensemble_score = NAN;
+	res->unseen_ensemble_score = NAN;
+	res->unseen_single_score = NAN;
 	if (cfg->on_trial)
 		cfg->on_trial(cfg->arg, t, t);
 	res->seconds = am_now() - s->started;

@@ -88,6 +88,13 @@ typedef struct AmSearchResult
 	int			member_trials[AM_MAX_ENSEMBLE];	/* trial numbers */
 	double		member_weights[AM_MAX_ENSEMBLE];
 	double		ensemble_score; /* NaN when not tried */
+	/*
+	 * Mean scores over the validation parts of an ensemble and of one trial,
+	 * each chosen on the other parts: NaN unless the ensemble beat the best
+	 * trial on all rows and had to pass this check as well.
+	 */
+	double		unseen_ensemble_score;
+	double		unseen_single_score;
 	bool		budget_exhausted;
 	double		seconds;
 } AmSearchResult;
@@ -149,6 +156,19 @@ extern double am_ensemble_select(AmMetric metric, AmTask task, int n_classes,
 extern void am_ensemble_combine(AmTask task, int n_classes, double *const *preds,
 								const double *weights, int n_members, int n,
 								double *out);
+
+/*
+ * The two ways to end a search, each judged on rows it was not chosen on:
+ * for each part p (part[i] in 0 .. n_parts - 1) the best single prediction
+ * and a greedy ensemble of `rounds` rounds are chosen on the rows of the
+ * other parts and scored on p's.  Returns the ensemble's mean score over the
+ * parts and the single choice's in *single (NaN when no part could be
+ * scored).  Chosen and scored on the same rows, an ensemble of many
+ * candidates fits those rows' noise better than one candidate does.
+ */
+extern double am_ensemble_unseen(AmMetric metric, AmTask task, int n_classes, const double *y,
+								 int n, const int *part, int n_parts, double *const *preds,
+								 int n_preds, int rounds, double *single);
 
 /* An ensemble model of refit members; takes ownership of the member models. */
 extern AmModel *am_ensemble_model(const AmSchema *schema, AmModel **members,

