@@ -130,6 +130,18 @@ SELECT a.trial, a.hyperparameters = b.hyperparameters AS same_candidate,
        a.fold_scores = b.fold_scores AS same_fold_scores
   FROM automl.trials a JOIN automl.trials b USING (trial)
  WHERE a.name = 'cancer_a' AND b.name = 'cancer_b' ORDER BY a.trial;
+-- bounded by its trial count alone (no time budget), a longer search is the
+-- same too: which algorithm goes next follows nominal costs, not timings
+SELECT trials FROM automl.train('cancer_c', 'breast_cancer', 'diagnosis', exclude => '{id}',
+                                time_budget => NULL, max_trials => 24, options => '{"seed": 5}');
+SELECT trials FROM automl.train('cancer_d', 'breast_cancer', 'diagnosis', exclude => '{id}',
+                                time_budget => NULL, max_trials => 24, options => '{"seed": 5}');
+SELECT count(*) AS trials, count(DISTINCT a.algorithm) > 4 AS several_algorithms,
+       bool_and(a.algorithm = b.algorithm AND a.hyperparameters = b.hyperparameters
+                AND a.status = b.status
+                AND a.fold_scores IS NOT DISTINCT FROM b.fold_scores) AS same_trials
+  FROM automl.trials a JOIN automl.trials b USING (trial)
+ WHERE a.name = 'cancer_c' AND b.name = 'cancer_d';
 -- the metric can be chosen
 SELECT metric, score > 0.9 AS ok FROM automl.train('cancer_acc', 'breast_cancer', 'diagnosis',
                                                   metric => 'accuracy', exclude => '{id}',

@@ -675,6 +675,31 @@ finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 		fs->done = true;		/* this family keeps failing on this data */
 }
 
+static double
+relative_cost(const FamilyState *fs)
+{
+	return fs->family->relative_cost > 0 ? fs->family->relative_cost : 1.0;
+}
+
+/*
+ * What a trial adds to its family's cost, which steers the choice of the
+ * next family.  Under a time budget: the whole trial's time, scoring
+ * included; a pruned trial counts as the full trial it would have been, or
+ * pruning would make a family look cheap for doing badly.  A search bounded
+ * by its trial count alone counts the family's nominal cost instead: the
+ * same seed and max_trials then give the same trials on any machine, under
+ * any load.
+ */
+static double
+trial_cost(const Search *s, const FamilyState *fs, const AmTrial *t, double seconds)
+{
+	if (!(s->cfg->time_budget > 0))
+		return relative_cost(fs);
+	if (t->status == AM_TRIAL_PRUNED && t->n_folds > 0 && s->val.n_folds > t->n_folds)
+		return seconds * s->val.n_folds / t->n_folds;
+	return seconds;
+}
+
 /* Evaluate one configuration of a family as the next trial. */
 static void
 evaluate(Search *s, FamilyState *fs, const AmParams *p, const double *u)
@@ -692,15 +717,7 @@ evaluate(Search *s, FamilyState *fs, const AmParams *p, const double *u)
 	remember(fs, p);
 	started = am_now();
 	run_trial(s, fs, t);
-	/*
-	 * The whole trial's time, scoring included, is its cost; a pruned trial
-	 * counts as the full trial it would have been, or pruning would make a
-	 * family look cheap for doing badly.
-	 */
-	if (t->status == AM_TRIAL_PRUNED && t->n_folds > 0 && s->val.n_folds > t->n_folds)
-		fs->cost += (am_now() - started) * s->val.n_folds / t->n_folds;
-	else
-		fs->cost += am_now() - started;
+	fs->cost += trial_cost(s, fs, t, am_now() - started);
 	s->new_trials++;
 	finish_trial(s, fs, u, index);
 	if (s->cfg->on_trial)
@@ -830,12 +847,6 @@ trial_slots_left(const Search *s)
 {
 	return s->res->n_trials < s->cap &&
 		(s->cfg->max_trials <= 0 || s->new_trials < s->cfg->max_trials);
-}
-
-static double
-relative_cost(const FamilyState *fs)
-{
-	return fs->family->relative_cost > 0 ? fs->family->relative_cost : 1.0;
 }
 
 static void
