@@ -17,8 +17,8 @@ data set in test/data/manifest.tsv (or the names given as arguments):
 
 BENCH_OPTIONS='{"cv_repeats": 1}' passes options to every automl.train()
 call, to compare a setting with the default in one session.
-BENCH_MAX_TRIALS=100 stops each search after that many trials too (with a
-BENCH_BUDGET large enough, the same trials on any machine).
+BENCH_MAX_TRIALS=100 runs searches of that many trials without a time
+budget: the same trials on any machine.
 BENCH_SPLITS=0,1,2 repeats it on more seeded splits (one row per data set
 and split, then each data set's mean difference): a holdout of a small
 data set moves by a row, so a change to the search is judged on several.
@@ -53,8 +53,9 @@ BUDGET = int(os.environ.get("BENCH_BUDGET", "60"))
 SPLITS = [int(v) for v in os.environ.get("BENCH_SPLITS", "0").split(",")]
 # options of automl.train() for every data set, e.g. '{"cv_repeats": 1}' to compare a setting
 OPTIONS = os.environ.get("BENCH_OPTIONS", "{}")
-# a trial count as well: the same searches whatever the machine's speed, so
-# two settings of how a search ends compare on the very same trials
+# a trial count instead of the time budget: the same searches whatever the
+# machine's speed, so two settings of how a search ends compare on the very
+# same trials
 MAX_TRIALS = int(os.environ["BENCH_MAX_TRIALS"]) if os.environ.get("BENCH_MAX_TRIALS") else None
 METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
 
@@ -157,7 +158,8 @@ def ours(conn, entry, df, num, cat, tr, te):
     cur.execute("SELECT algorithm, trials, score FROM automl.train(%s, %s, %s, task => %s, metric => %s, "
                 "time_budget => make_interval(secs => %s), max_trials => %s, exclude => '{id}', "
                 "options => %s)",
-                (name, f'"{name}_train"', target, task, METRIC[task], BUDGET, MAX_TRIALS, OPTIONS))
+                (name, f'"{name}_train"', target, task, METRIC[task], None if MAX_TRIALS else BUDGET,
+                 MAX_TRIALS, OPTIONS))
     algorithm, trials, cv = cur.fetchone()
     conn.commit()
     wall = time.perf_counter() - t0
@@ -181,7 +183,8 @@ def main():
     names = sys.argv[1:] or [e["name"] for e in manifest]
     conn = psycopg2.connect("")
     rows = []
-    print(f"budget {BUDGET} s per data set; scores on the same 20% holdout; diff > 0: ours better")
+    budget = f"{MAX_TRIALS} trials" if MAX_TRIALS else f"{BUDGET} s"
+    print(f"budget {budget} per data set; scores on the same 20% holdout; diff > 0: ours better")
     if SPLITS != [0]:
         print(f"splits (seeds of the 80/20 split): {SPLITS}")
     print(f"{'data set':15} {'metric':9} {'ours':>9} {'best peer':>9} {'peer':>14} {'diff':>8} "

@@ -8,8 +8,8 @@
 #                                        change to the search beyond one holdout
 #   BENCH_OPTIONS='{"cv_repeats": 1}' ...  the same with options for every
 #                                        automl.train() call
-#   BENCH_MAX_TRIALS=100 BENCH_BUDGET=120 ...  searches of 100 trials: the
-#                                        same trials on any machine
+#   BENCH_MAX_TRIALS=100 ...            searches of 100 trials, no time
+#                                        budget: the same trials on any machine
 . "$(dirname "$0")/lib.sh"
 bench_start suite
 export PGDATABASE=postgres
