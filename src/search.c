@@ -1031,24 +1031,65 @@ fold_mean_score(const Search *s, const double *pred, double *std)
 }
 
 /*
- * The check on rows not chosen on (am_ensemble_unseen): the validation rows
- * in parts, the first round's folds or two halves of a holdout.
+ * Ensembles are chosen on at most this many validation rows: selection
+ * scores every candidate in every round (for AUC, a sort of the rows), so
+ * its cost grows with the rows while its choice hardly changes past a few
+ * thousand; on 100,000 rows the selection and its check took half a minute.
  */
-static double
-unseen_scores(const Search *s, double *const *preds, int n_preds, double *single)
-{
-	const AmSearchConfig *cfg = s->cfg;
-	const AmDataset *d = cfg->data;
-	int			n_parts = s->val.k >= 2 ? s->val.k : 2;
-	int		   *part = AM_NEW(int, s->val.n_valid > 0 ? s->val.n_valid : 1);
-	double		ens;
+#define ENSEMBLE_MAX_ROWS 5000
 
-	for (int i = 0; i < s->val.n_valid; i++)
-		part[i] = s->val.k >= 2 ? s->val.fold[s->val.valid_rows[i]] : i % 2;
-	ens = am_ensemble_unseen(cfg->metric, d->task, d->n_classes, s->valid_y, s->val.n_valid,
-							 part, n_parts, preds, n_preds, cfg->options->ensemble_size, single);
-	am_free(part);
-	return ens;
+/*
+ * The validation rows an ensemble is chosen and checked on: every row, or
+ * every stride-th one, with its part for the check on unseen rows (the
+ * first round's fold, or alternate halves of a holdout).
+ */
+typedef struct SelectionRows
+{
+	int			n;
+	double	   *y;
+	double	   *preds[MAX_STORED_PREDICTIONS];
+	int		   *part;
+	int			n_parts;
+	bool		copied;
+} SelectionRows;
+
+static void
+selection_rows(const Search *s, double *const *preds, int n_preds, SelectionRows *sel)
+{
+	int			nv = s->val.n_valid;
+	int			stride = nv > ENSEMBLE_MAX_ROWS ? (nv + ENSEMBLE_MAX_ROWS - 1) / ENSEMBLE_MAX_ROWS : 1;
+
+	sel->n = (nv + stride - 1) / stride;
+	sel->n_parts = s->val.k >= 2 ? s->val.k : 2;
+	sel->copied = stride > 1;
+	sel->part = AM_NEW(int, sel->n > 0 ? sel->n : 1);
+	sel->y = sel->copied ? AM_NEW(double, sel->n) : s->valid_y;
+	for (int c = 0; c < n_preds; c++)
+		sel->preds[c] = sel->copied ? AM_NEW(double, (size_t) sel->n * s->outs) : preds[c];
+	for (int j = 0; j < sel->n; j++)
+	{
+		int			i = j * stride;
+
+		sel->part[j] = s->val.k >= 2 ? s->val.fold[s->val.valid_rows[i]] : j % 2;
+		if (!sel->copied)
+			continue;
+		sel->y[j] = s->valid_y[i];
+		for (int c = 0; c < n_preds; c++)
+			memcpy(sel->preds[c] + (size_t) j * s->outs, preds[c] + (size_t) i * s->outs,
+				   sizeof(double) * s->outs);
+	}
+}
+
+static void
+free_selection_rows(SelectionRows *sel, int n_preds)
+{
+	if (sel->copied)
+	{
+		am_free(sel->y);
+		for (int c = 0; c < n_preds; c++)
+			am_free(sel->preds[c]);
+	}
+	am_free(sel->part);
 }
 
 /*
@@ -1075,6 +1116,7 @@ choose_ensemble(Search *s)
 				min_gain,
 				gain;
 	const double *best_pred = NULL;
+	SelectionRows sel;
 
 	s->res->ensemble_score = NAN;
 	s->res->unseen_ensemble_score = NAN;
@@ -1089,9 +1131,9 @@ choose_ensemble(Search *s)
 	}
 	if (best_pred == NULL)
 		return;
-	(void) am_ensemble_select(cfg->metric, d->task, d->n_classes, s->valid_y,
-							  s->val.n_valid, preds, s->n_stored,
-							  cfg->options->ensemble_size, counts);
+	selection_rows(s, preds, s->n_stored, &sel);
+	(void) am_ensemble_select(cfg->metric, d->task, d->n_classes, sel.y, sel.n, sel.preds,
+							  s->n_stored, cfg->options->ensemble_size, counts);
 	for (int i = 0; i < s->n_stored; i++)
 	{
 		weights[i] = counts[i];
@@ -1117,12 +1159,15 @@ choose_ensemble(Search *s)
 	if (gain >= min_gain)
 	{
 		double		single;
-		double		nested = unseen_scores(s, preds, s->n_stored, &single);
+		double		nested = am_ensemble_unseen(cfg->metric, d->task, d->n_classes, sel.y, sel.n,
+												sel.part, sel.n_parts, sel.preds, s->n_stored,
+												cfg->options->ensemble_size, &single);
 
 		s->res->unseen_ensemble_score = nested;
 		s->res->unseen_single_score = single;
 		gain = am_metric_greater_is_better(cfg->metric) ? nested - single : single - nested;
 	}
+	free_selection_rows(&sel, s->n_stored);
 	if (distinct < 2 || !(gain >= min_gain))
 	{
 		am_free(combined);
