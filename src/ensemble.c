@@ -118,7 +118,7 @@ select_on_rows(AmMetric metric, AmTask task, int n_classes, const double *y, con
 	for (int i = 0; i < n; i++)
 		y_rows[i] = y[rows ? rows[i] : i];
 	memset(counts, 0, sizeof(int) * n_candidates);
-	for (int r = 0; r < rounds; r++)
+	for (int r = 0; r < rounds && n_candidates > 0; r++)
 	{
 		int			pick = -1;
 		double		pick_score = NAN;
@@ -209,8 +209,8 @@ am_ensemble_unseen(AmMetric metric, AmTask task, int n_classes, const double *y,
 				   const int *part, int n_parts, double *const *preds, int n_preds, int rounds,
 				   double *single)
 {
-	int		   *in_rows = AM_NEW(int, n > 0 ? n : 1);
-	int		   *out_rows = AM_NEW(int, n > 0 ? n : 1);
+	int		   *scored_rows = AM_NEW(int, n > 0 ? n : 1);
+	int		   *chosen_on = AM_NEW(int, n > 0 ? n : 1);
 	int		   *counts = AM_NEW(int, n_preds);
 	double		ens_sum = 0.0,
 				single_sum = 0.0;
@@ -218,31 +218,31 @@ am_ensemble_unseen(AmMetric metric, AmTask task, int n_classes, const double *y,
 
 	for (int p = 0; p < n_parts; p++)
 	{
-		int			n_in = 0,
-					n_out = 0;
+		int			n_scored = 0,
+					n_chosen_on = 0;
 
 		for (int i = 0; i < n; i++)
 		{
 			if (part[i] == p)
-				in_rows[n_in++] = i;
+				scored_rows[n_scored++] = i;
 			else
-				out_rows[n_out++] = i;
+				chosen_on[n_chosen_on++] = i;
 		}
-		if (n_in == 0 || n_out == 0)
+		if (n_scored == 0 || n_chosen_on == 0)
 			continue;
 		/* one round: the single best prediction on the other parts */
-		(void) select_on_rows(metric, task, n_classes, y, out_rows, n_out, preds, n_preds, 1,
-							  counts);
-		single_sum += score_on_rows(metric, task, n_classes, y, in_rows, n_in, preds, counts,
-									n_preds);
-		(void) select_on_rows(metric, task, n_classes, y, out_rows, n_out, preds, n_preds, rounds,
-							  counts);
-		ens_sum += score_on_rows(metric, task, n_classes, y, in_rows, n_in, preds, counts,
+		(void) select_on_rows(metric, task, n_classes, y, chosen_on, n_chosen_on, preds, n_preds,
+							  1, counts);
+		single_sum += score_on_rows(metric, task, n_classes, y, scored_rows, n_scored, preds,
+									counts, n_preds);
+		(void) select_on_rows(metric, task, n_classes, y, chosen_on, n_chosen_on, preds, n_preds,
+							  rounds, counts);
+		ens_sum += score_on_rows(metric, task, n_classes, y, scored_rows, n_scored, preds, counts,
 								 n_preds);
 		scored++;
 	}
-	am_free(in_rows);
-	am_free(out_rows);
+	am_free(scored_rows);
+	am_free(chosen_on);
 	am_free(counts);
 	*single = scored > 0 ? single_sum / scored : NAN;
 	return scored > 0 ? ens_sum / scored : NAN;
