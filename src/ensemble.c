@@ -74,6 +74,23 @@ margins_to_outputs(AmTask task, int outs, int n, double *out)
 	}
 }
 
+/*
+ * out[i] += w * the margin of one member's prediction of row rows[i] (of row
+ * i when rows is NULL), for n rows of outs outputs.
+ */
+static void
+add_margins(AmTask task, int outs, const double *pred, const int *rows, int n, double w,
+			double *out)
+{
+	for (int i = 0; i < n; i++)
+	{
+		const double *from = pred + (size_t) (rows ? rows[i] : i) * outs;
+
+		for (int o = 0; o < outs; o++)
+			out[(size_t) i * outs + o] += w * member_margin(task, from[o]);
+	}
+}
+
 /* out (n x outs) = outputs of the weighted mean margin of the members. */
 void
 am_ensemble_combine(AmTask task, int n_classes, double *const *preds, const double *weights,
@@ -89,10 +106,8 @@ am_ensemble_combine(AmTask task, int n_classes, double *const *preds, const doub
 	{
 		double		w = weights[m] / wsum;
 
-		if (w == 0.0)
-			continue;
-		for (size_t t = 0; t < (size_t) n * outs; t++)
-			out[t] += w * member_margin(task, preds[m][t]);
+		if (w != 0.0)
+			add_margins(task, outs, preds[m], NULL, n, w, out);
 	}
 	margins_to_outputs(task, outs, n, out);
 }
@@ -128,14 +143,10 @@ select_on_rows(AmMetric metric, AmTask task, int n_classes, const double *y, con
 		{
 			double		s;
 
-			for (int i = 0; i < n; i++)
-			{
-				const double *from = preds[c] + (size_t) (rows ? rows[i] : i) * outs;
-
-				for (int o = 0; o < outs; o++)
-					trial[(size_t) i * outs + o] =
-						(sum[(size_t) i * outs + o] + member_margin(task, from[o])) / (r + 1);
-			}
+			memcpy(trial, sum, sizeof(double) * size);
+			add_margins(task, outs, preds[c], rows, n, 1.0, trial);
+			for (size_t t = 0; t < (size_t) n * outs; t++)
+				trial[t] /= r + 1;
 			margins_to_outputs(task, outs, n, trial);
 			s = am_metric_score(metric, task, n_classes, y_rows, trial, n, NULL);
 			if (pick < 0 || am_metric_better(metric, s, pick_score))
@@ -144,13 +155,7 @@ select_on_rows(AmMetric metric, AmTask task, int n_classes, const double *y, con
 				pick_score = s;
 			}
 		}
-		for (int i = 0; i < n; i++)
-		{
-			const double *from = preds[pick] + (size_t) (rows ? rows[i] : i) * outs;
-
-			for (int o = 0; o < outs; o++)
-				sum[(size_t) i * outs + o] += member_margin(task, from[o]);
-		}
+		add_margins(task, outs, preds[pick], rows, n, 1.0, sum);
 		chosen[pick]++;
 		if (r == 0 || am_metric_better(metric, pick_score, best_score))
 		{
@@ -189,14 +194,8 @@ score_on_rows(AmMetric metric, AmTask task, int n_classes, const double *y, cons
 	for (int i = 0; i < n; i++)
 		y_rows[i] = y[rows[i]];
 	for (int c = 0; c < n_candidates; c++)
-	{
-		if (counts[c] == 0)
-			continue;
-		for (int i = 0; i < n; i++)
-			for (int o = 0; o < outs; o++)
-				out[(size_t) i * outs + o] += counts[c] / total *
-					member_margin(task, preds[c][(size_t) rows[i] * outs + o]);
-	}
+		if (counts[c] > 0)
+			add_margins(task, outs, preds[c], rows, n, counts[c] / total, out);
 	margins_to_outputs(task, outs, n, out);
 	score = am_metric_score(metric, task, n_classes, y_rows, out, n, NULL);
 	am_free(y_rows);

@@ -1092,6 +1092,13 @@ free_selection_rows(SelectionRows *sel, int n_preds)
 	am_free(sel->part);
 }
 
+/* How much better score a is than score b for this metric (< 0: worse). */
+static double
+gain_over(AmMetric metric, double a, double b)
+{
+	return am_metric_greater_is_better(metric) ? a - b : b - a;
+}
+
 /*
  * Try an ensemble of the stored predictions, chosen greedily on all the
  * validation predictions at once; keep it when it beats the best trial over
@@ -1154,8 +1161,7 @@ choose_ensemble(Search *s)
 	 */
 	best_score = fold_mean_score(s, best_pred, &best_std);
 	min_gain = fmax(1e-4, 0.05 * (isnan(best->score_std) ? 0.0 : best->score_std));
-	gain = am_metric_greater_is_better(cfg->metric) ?
-		ens_score - best_score : best_score - ens_score;
+	gain = gain_over(cfg->metric, ens_score, best_score);
 	if (gain >= min_gain)
 	{
 		double		single;
@@ -1165,7 +1171,7 @@ choose_ensemble(Search *s)
 
 		s->res->unseen_ensemble_score = nested;
 		s->res->unseen_single_score = single;
-		gain = am_metric_greater_is_better(cfg->metric) ? nested - single : single - nested;
+		gain = gain_over(cfg->metric, nested, single);
 	}
 	free_selection_rows(&sel, s->n_stored);
 	if (distinct < 2 || !(gain >= min_gain))
