@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "kernels.h"
-#include "model.h"
+#include "linear.h"
 #include "prep.h"
 
 #define LINEAR_FORMAT_VERSION 1
@@ -317,6 +317,11 @@ lbfgs_minimize(LogisticProblem *lp, double *theta, size_t dim, int max_iter,
 
 		if (max_abs(g, dim) <= tol)
 			break;
+		if (am_past_deadline())
+		{
+			am_err_set(err, AM_ERR_DEADLINE, "time budget ran out after %d iterations", iter);
+			return -1;
+		}
 		/* two-loop recursion: d = -H g */
 		memcpy(d, g, sizeof(double) * dim);
 		for (int m = 0; m < stored; m++)
@@ -446,8 +451,8 @@ logistic_fit(const AmFitInput *in, const AmParams *params, AmErr *err)
 	return m;
 }
 
-static void *
-linear_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
+void *
+am_linear_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
 {
 	if (in->n < 1 || in->p < 1)
 	{
@@ -459,11 +464,21 @@ linear_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
 	return logistic_fit(in, p, err);
 }
 
-/* Turn margins (row-major n x k) into the family's outputs in place. */
-static void
-margins_to_outputs(const LinearModel *m, double *out, int n)
+int
+am_linear_coefficients(const void *model, const double **coef, const double **intercept)
 {
-	if (m->task == AM_TASK_BINARY)
+	const LinearModel *m = model;
+
+	*coef = m->coef;
+	*intercept = m->intercept;
+	return m->k;
+}
+
+/* Turn margins (row-major n x k) into the family's outputs in place. */
+void
+am_linear_link(AmTask task, int k, double *out, int n)
+{
+	if (task == AM_TASK_BINARY)
 	{
 		for (int i = 0; i < n; i++)
 		{
@@ -472,19 +487,19 @@ margins_to_outputs(const LinearModel *m, double *out, int n)
 			out[i] = t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
 		}
 	}
-	else if (m->task == AM_TASK_MULTICLASS)
+	else if (task == AM_TASK_MULTICLASS)
 	{
 		for (int i = 0; i < n; i++)
 		{
-			double	   *r = out + (size_t) i * m->k;
+			double	   *r = out + (size_t) i * k;
 			double		mx = -INFINITY,
 						se = 0.0;
 
-			for (int c = 0; c < m->k; c++)
+			for (int c = 0; c < k; c++)
 				mx = fmax(mx, r[c]);
-			for (int c = 0; c < m->k; c++)
+			for (int c = 0; c < k; c++)
 				se += (r[c] = exp(r[c] - mx));
-			for (int c = 0; c < m->k; c++)
+			for (int c = 0; c < k; c++)
 				r[c] /= se;
 		}
 	}
@@ -517,7 +532,7 @@ linear_predict(const void *model, const double *x, size_t ld, int n, double *out
 				out[(size_t) i * m->k + c] += wj * col[i];
 		}
 	}
-	margins_to_outputs(m, out, n);
+	am_linear_link(m->task, m->k, out, n);
 }
 
 static void
@@ -727,7 +742,7 @@ linear_predict_fused(const void *fused, const double *x, size_t ld, int n, doubl
 			}
 		}
 	}
-	margins_to_outputs(f->m, out, n);
+	am_linear_link(f->m->task, f->m->k, out, n);
 }
 
 const AmFamily am_linear_family = {
@@ -740,7 +755,7 @@ const AmFamily am_linear_family = {
 	.n_params = sizeof(linear_params) / sizeof(linear_params[0]),
 	.check_params = NULL,
 	.prepare = NULL,
-	.fit = linear_fit,
+	.fit = am_linear_fit,
 	.predict = linear_predict,
 	.serialize = linear_serialize,
 	.deserialize = linear_deserialize,
