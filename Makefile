@@ -23,12 +23,12 @@ TREE_OBJS = src/tree_bins.o src/tree_data.o src/tree_hist.o src/tree_split.o \
 	src/tree_cart.o src/forest.o src/gbm.o src/gbm_loss.o
 
 # Other families (kNN, naive Bayes, ...) are listed here as they land.
-OTHER_FAMILY_OBJS = src/knn.o src/naive_bayes.o src/mlp.o
+OTHER_FAMILY_OBJS = src/knn.o src/naive_bayes.o src/mlp.o src/kernel.o
 
 PURE_OBJS += $(TREE_OBJS) $(OTHER_FAMILY_OBJS)
 OBJS = $(PURE_OBJS) $(PG_OBJS)
 
-REGRESS = setup basics trees search errors bad_input governance serving insight report jobs cancel
+REGRESS = setup basics trees kernel search errors bad_input governance serving insight report jobs cancel
 REGRESS_OPTS = --inputdir=. --load-extension=automl
 ISOLATION = train-race deploy-race deploy-visibility predict-drop drop-job scoring-xact
 ISOLATION_OPTS = --load-extension=automl

@@ -18,6 +18,7 @@ extern const AmFamily am_gbm_family;
 extern const AmFamily am_knn_family;
 extern const AmFamily am_naive_bayes_family;
 extern const AmFamily am_mlp_family;
+extern const AmFamily am_kernel_family;
 
 static const AmFamily *const families[] = {
 	&am_ensemble_family,		/* internal: built by the search */
@@ -29,6 +30,7 @@ static const AmFamily *const families[] = {
 	&am_knn_family,
 	&am_naive_bayes_family,
 	&am_mlp_family,
+	&am_kernel_family,
 };
 
 #define N_FAMILIES ((int) (sizeof(families) / sizeof(families[0])))

@@ -533,7 +533,8 @@ algorithm_colour(const char *name)
 	static const char *const known[][2] = {
 		{"linear", "#4e79a7"}, {"gbm", "#f28e2b"}, {"forest", "#59a14f"},
 		{"extra_trees", "#76b7b2"}, {"knn", "#b07aa1"}, {"naive_bayes", "#edc948"},
-		{"mlp", "#e15759"}, {"tree", "#9c755f"}, {"ensemble", "#2f4b7c"}
+		{"mlp", "#e15759"}, {"tree", "#9c755f"}, {"kernel", "#17becf"},
+		{"ensemble", "#2f4b7c"}
 	};
 	static const char *const others[] = {"#ff9da7", "#bab0ac", "#8cd17d", "#d4a6c8", "#86bcb6",
 	"#f1ce63", "#a0cbe8", "#ffbe7d"};

@@ -1,6 +1,7 @@
 /*
  * test_families.c
- *	  Unit tests of the "knn" and "naive_bayes" families without a server:
+ *	  Unit tests of the "knn", "naive_bayes", "mlp" and "kernel" families
+ *	  without a server:
  *	  exact small cases, agreement with naive reference implementations,
  *	  learning synthetic tasks, serialization (round trip and corruption),
  *	  contributions, single-row against batch scoring, and bad inputs.
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "kernels.h"
 #include "metrics.h"
 #include "model.h"
 #include "prep.h"
@@ -1617,6 +1619,268 @@ test_mlp_edges(void)
 	}
 }
 
+/* ---------- RBF kernel (Nystroem map + the linear solver) ---------- */
+
+/*
+ * With every row a landmark the map is exact (phi(x) . phi(x') = k(x, x')),
+ * so the family's ridge fit is kernel ridge regression with an unpenalised
+ * intercept, whose dual solution is computed here directly:
+ * beta = (H K H + n alpha I)^-1 (y - ybar), f(x) = ybar + sum_i beta_i (k(x, x_i) - mean_l k(x_i, x_l)).
+ */
+static void
+test_kernel_exact(void)
+{
+	enum
+	{
+		N = 12, P = 2, Q = 5
+	};
+	double		x[N * P],
+				y[N],
+				q[Q * P],
+				out[Q];
+	double		kmat[N * N],
+				rowmean[N],
+				allmean = 0.0,
+				beta[N],
+				ybar = 0.0;
+	double		alpha = 0.01,
+				gamma = 0.7;
+	AmParams	p = {0};
+	AmErr		err;
+	AmRng		rng;
+	void	   *m;
+
+	am_rng_seed(&rng, 3);
+	for (int i = 0; i < N * P; i++)
+		x[i] = am_rng_normal(&rng);
+	for (int i = 0; i < Q * P; i++)
+		q[i] = am_rng_normal(&rng);
+	for (int i = 0; i < N; i++)
+		ybar += (y[i] = sin(2 * x[i]) + x[N + i] * x[N + i]) / N;
+	am_params_set(&p, "alpha", alpha);
+	am_params_set(&p, "gamma", gamma);
+	am_params_set(&p, "n_components", 50);	/* more than the rows: all of them */
+	m = fit_dense("kernel", AM_TASK_REGRESSION, 0, x, N, P, y, NULL, &p, &err);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	family("kernel")->predict(m, q, Q, Q, out);
+
+	for (int i = 0; i < N; i++)
+		for (int l = 0; l < N; l++)
+		{
+			double		d2 = 0;
+
+			for (int j = 0; j < P; j++)
+				d2 += (x[i + j * N] - x[l + j * N]) * (x[i + j * N] - x[l + j * N]);
+			kmat[i + l * N] = exp(-gamma / P * d2);
+		}
+	for (int i = 0; i < N; i++)
+	{
+		rowmean[i] = 0;
+		for (int l = 0; l < N; l++)
+			rowmean[i] += kmat[i + l * N] / N;
+		allmean += rowmean[i] / N;
+	}
+	{
+		double		a[N * N];
+
+		for (int i = 0; i < N; i++)
+		{
+			for (int l = 0; l < N; l++)
+				a[i + l * N] = kmat[i + l * N] - rowmean[i] - rowmean[l] + allmean +
+					(i == l ? N * alpha : 0.0);
+			beta[i] = y[i] - ybar;
+		}
+		CHECK(am_solve_spd(a, N, beta, 1, &err));
+	}
+	for (int t = 0; t < Q; t++)
+	{
+		double		f = ybar;
+
+		for (int i = 0; i < N; i++)
+		{
+			double		d2 = 0;
+
+			for (int j = 0; j < P; j++)
+				d2 += (q[t + j * Q] - x[i + j * N]) * (q[t + j * Q] - x[i + j * N]);
+			f += beta[i] * (exp(-gamma / P * d2) - rowmean[i]);
+		}
+		CHECK_NEAR(out[t], f, 1e-7 * (1 + fabs(f)));
+	}
+}
+
+static void
+test_kernel_learns(void)
+{
+	AmDataset  *d = moons(1200, 5);
+	int		   *train,
+			   *test,
+				n_train,
+				n_test;
+	AmParams	p = {0};
+	AmModel    *m;
+	double	   *pred;
+	double		acc,
+				lin_acc;
+
+	split_rows(d->n_rows, &train, &n_train, &test, &n_test);
+	/* interleaved moons: a linear boundary cannot separate them, the kernel can */
+	m = fit_model(d, "linear", &p, train, n_train);
+	pred = predict_rows(m, d, test, n_test);
+	lin_acc = accuracy_of(d, pred, test, n_test);
+	free(pred);
+	memset(&p, 0, sizeof(p));
+	m = fit_model(d, "kernel", &p, train, n_train);
+	CHECK(m != NULL);
+	pred = predict_rows(m, d, test, n_test);
+	acc = accuracy_of(d, pred, test, n_test);
+	printf("kernel: moons accuracy %.4f (linear %.4f)\n", acc, lin_acc);
+	CHECK(acc >= 0.95 && acc > lin_acc + 0.05);
+	check_single_row(m, d, 300);
+	check_model_roundtrip(m, d);
+	check_sampled_contributions(m, d, 3);
+	free(pred);
+
+	/* the same seed gives the same model */
+	{
+		AmModel    *m2 = fit_model(d, "kernel", &p, train, n_train);
+		AmWriter	w1,
+					w2;
+
+		am_w_init(&w1);
+		am_w_init(&w2);
+		m->family->serialize(m->fitted, &w1);
+		m->family->serialize(m2->fitted, &w2);
+		CHECK(w1.len == w2.len && memcmp(w1.data, w2.data, w1.len) == 0);
+		free(w1.data);
+		free(w2.data);
+	}
+
+	/* multiclass, with categories and missing values */
+	{
+		AmDataset  *b = blobs(1500, 4, 77);
+
+		memset(&p, 0, sizeof(p));
+		am_params_set(&p, "n_components", 200);
+		m = fit_model(b, "kernel", &p, train, n_train);
+		CHECK(m != NULL);
+		pred = predict_rows(m, b, test, n_test);
+		acc = accuracy_of(b, pred, test, n_test);
+		printf("kernel: blobs with 4 classes, accuracy %.4f\n", acc);
+		CHECK(acc >= 0.75);
+		for (int t = 0; t < n_test; t++)
+			CHECK_NEAR(pred[4 * t] + pred[4 * t + 1] + pred[4 * t + 2] + pred[4 * t + 3], 1.0,
+					   1e-12);
+		check_single_row(m, b, 300);
+		check_model_roundtrip(m, b);
+		free(pred);
+	}
+
+	/* regression: y = 100 (sin(2 x0) + x1 / 2) + 50, x2 noise */
+	{
+		AmDataset  *r = dataset_new(1500, 3, AM_TASK_REGRESSION, 0);
+		AmRng		rng;
+		double		sse = 0,
+					sst = 0,
+					mean = 0,
+					imp[3];
+
+		am_rng_seed(&rng, 8);
+		for (int i = 0; i < r->n_rows; i++)
+		{
+			r->x[0][i] = am_rng_uniform(&rng) * 6 - 3;
+			r->x[1][i] = am_rng_uniform(&rng) * 2 - 1;
+			r->x[2][i] = am_rng_normal(&rng);
+			r->y[i] = 100 * (sin(2 * r->x[0][i]) + r->x[1][i] / 2) + 50;
+		}
+		memset(&p, 0, sizeof(p));
+		am_params_set(&p, "alpha", 1e-6);
+		am_params_set(&p, "gamma", 3);
+		m = fit_model(r, "kernel", &p, train, n_train);
+		CHECK(m != NULL);
+		pred = predict_rows(m, r, test, n_test);
+		for (int t = 0; t < n_test; t++)
+			mean += r->y[test[t]] / n_test;
+		for (int t = 0; t < n_test; t++)
+		{
+			sse += (pred[t] - r->y[test[t]]) * (pred[t] - r->y[test[t]]);
+			sst += (mean - r->y[test[t]]) * (mean - r->y[test[t]]);
+		}
+		printf("kernel: regression R^2 %.4f\n", 1 - sse / sst);
+		CHECK(1 - sse / sst > 0.95);
+		CHECK(am_model_importance(m, AM_IMPORTANCE_GAIN, imp));
+		printf("kernel: importance %.3g %.3g %.3g\n", imp[0], imp[1], imp[2]);
+		CHECK(imp[0] > imp[1] && imp[1] > 2 * imp[2]);
+		CHECK(!am_model_importance(m, AM_IMPORTANCE_SPLITS, imp));
+		check_sampled_contributions(m, r, 5);
+		check_single_row(m, r, 200);
+		check_model_roundtrip(m, r);
+		free(pred);
+	}
+}
+
+static void
+test_kernel_edges(void)
+{
+	const AmFamily *f = family("kernel");
+	AmParams	p = {0};
+	AmErr		err;
+	double		x[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+	double		same[20];
+	double		y[] = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
+	double		yr[] = {5, 5, 5, 5, 5, 5, 5, 5, 5, 5};
+	double		out[30];
+	void	   *m;
+
+	/* one row, three rows */
+	m = fit_dense("kernel", AM_TASK_BINARY, 2, x, 1, 2, y, NULL, &p, &err);
+	CHECK(m != NULL);
+	m = fit_dense("kernel", AM_TASK_MULTICLASS, 3, x, 3, 2, y, NULL, &p, &err);
+	CHECK(m != NULL);
+	f->predict(m, x, 10, 10, out);
+	for (int i = 0; i < 30; i++)
+		CHECK(isfinite(out[i]));
+
+	/* a constant target is predicted exactly */
+	m = fit_dense("kernel", AM_TASK_REGRESSION, 0, x, 10, 2, yr, NULL, &p, &err);
+	CHECK(m != NULL);
+	f->predict(m, x, 10, 10, out);
+	for (int i = 0; i < 10; i++)
+		CHECK_NEAR(out[i], 5.0, 1e-12);
+
+	/* identical rows: a kernel matrix of rank one */
+	for (int i = 0; i < 20; i++)
+		same[i] = 2.5;
+	m = fit_dense("kernel", AM_TASK_BINARY, 2, same, 10, 2, y, NULL, &p, &err);
+	CHECK(m != NULL);
+	f->predict(m, same, 10, 10, out);
+	for (int i = 0; i < 10; i++)
+		CHECK_NEAR(out[i], 0.5, 1e-6);
+
+	/* a class index out of range is refused */
+	{
+		double		bad[] = {0, 1, 2, 0, 1, 0, 1, 0, 1, 0};
+
+		CHECK(fit_dense("kernel", AM_TASK_BINARY, 2, x, 10, 2, bad, NULL, &p, &err) == NULL);
+	}
+
+	/* the payload is checked byte by byte */
+	{
+		int			accepted;
+
+		memset(&p, 0, sizeof(p));
+		am_params_set(&p, "n_components", 4);
+		m = fit_dense("kernel", AM_TASK_MULTICLASS, 3, x, 10, 2, bad_free_labels(), NULL, &p, &err);
+		CHECK(m != NULL);
+		accepted = corrupt_family_payload(f, m, 2, AM_TASK_MULTICLASS, 3, x, 10, 10);
+		printf("kernel: %d single-byte payload changes accepted\n", accepted);
+		m = fit_dense("kernel", AM_TASK_REGRESSION, 0, x, 10, 2, x, NULL, &p, &err);
+		CHECK(m != NULL);
+		corrupt_family_payload(f, m, 2, AM_TASK_REGRESSION, 0, x, 10, 10);
+	}
+}
+
 int
 main(void)
 {
@@ -1634,5 +1898,8 @@ main(void)
 	RUN(test_nb_edges);
 	RUN(test_mlp_learns);
 	RUN(test_mlp_edges);
+	RUN(test_kernel_exact);
+	RUN(test_kernel_learns);
+	RUN(test_kernel_edges);
 	return unit_report("test_families");
 }
