@@ -17,6 +17,7 @@ data set in test/data/manifest.tsv (or the names given as arguments):
 
 BENCH_OPTIONS='{"cv_repeats": 1}' passes options to every automl.train()
 call, to compare a setting with the default in one session.
+BENCH_ALGORITHMS=linear,gbm restricts every search to those families.
 BENCH_MAX_TRIALS=100 runs searches of that many trials without a time
 budget: the same trials on any machine.
 BENCH_SPLITS=0,1,2 repeats it on more seeded splits (one row per data set
@@ -56,6 +57,8 @@ OPTIONS = os.environ.get("BENCH_OPTIONS", "{}")
 # a trial count instead of the time budget: the same searches whatever the
 # machine's speed, so two settings of how a search ends compare on the very
 # same trials
+# families the searches may use (automl.train's algorithms), all when unset
+ALGORITHMS = os.environ["BENCH_ALGORITHMS"].split(",") if os.environ.get("BENCH_ALGORITHMS") else None
 MAX_TRIALS = int(os.environ["BENCH_MAX_TRIALS"]) if os.environ.get("BENCH_MAX_TRIALS") else None
 METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
 
@@ -157,9 +160,9 @@ def ours(conn, entry, df, num, cat, tr, te):
     cur.execute("SET automl.audit_log_level = off")
     cur.execute("SELECT algorithm, trials, score FROM automl.train(%s, %s, %s, task => %s, metric => %s, "
                 "time_budget => make_interval(secs => %s), max_trials => %s, exclude => '{id}', "
-                "options => %s)",
+                "options => %s, algorithms => %s)",
                 (name, f'"{name}_train"', target, task, METRIC[task], None if MAX_TRIALS else BUDGET,
-                 MAX_TRIALS, OPTIONS))
+                 MAX_TRIALS, OPTIONS, ALGORITHMS))
     algorithm, trials, cv = cur.fetchone()
     conn.commit()
     wall = time.perf_counter() - t0
