@@ -46,7 +46,7 @@ typedef struct KernelModel
 	int			m;				/* landmark rows */
 	AmTask		task;
 	double		g;				/* gamma / p: the factor in exp(-g |x - l|^2) */
-	double	   *landmarks;		/* m x p, column-major (landmark i, column j at i + j * m) */
+	double	   *landmarks;		/* m x p, row-major: landmark l's columns at l * p */
 	double	   *coef;			/* m x k, output c at coef + c * m */
 	double	   *intercept;		/* k */
 } KernelModel;
@@ -74,14 +74,29 @@ kernel_values(const KernelModel *km, const double *x, size_t ld, int n, double *
 {
 	for (int l = 0; l < km->m; l++)
 	{
+		const double *lm = km->landmarks + (size_t) l * km->p;
 		double	   *out = kv + (size_t) l * n;
 
+		if (n == 1)
+		{
+			/* one row (predict): the same sums, without the row loop */
+			double		acc = 0.0;
+
+			for (int j = 0; j < km->p; j++)
+			{
+				double		d = x[(size_t) j * ld] - lm[j];
+
+				acc += d * d;
+			}
+			out[0] = exp(-km->g * acc);
+			continue;
+		}
 		for (int i = 0; i < n; i++)
 			out[i] = 0.0;
 		for (int j = 0; j < km->p; j++)
 		{
 			const double *col = x + (size_t) j * ld;
-			double		v = km->landmarks[l + (size_t) j * km->m];
+			double		v = lm[j];
 
 			for (int i = 0; i < n; i++)
 			{
@@ -109,8 +124,20 @@ draw_landmarks(const AmFitInput *in, KernelModel *km)
 		am_rng_shuffle(&rng, order, in->n);
 	for (int l = 0; l < km->m; l++)
 		for (int j = 0; j < km->p; j++)
-			km->landmarks[l + (size_t) j * km->m] = in->x[order[l] + (size_t) j * in->ld];
+			km->landmarks[(size_t) l * km->p + j] = in->x[order[l] + (size_t) j * in->ld];
 	am_free(order);
+}
+
+/* The first rows landmarks as a column-major matrix (rows x p), to be scored as data. */
+static double *
+landmark_columns(const KernelModel *km, int rows)
+{
+	double	   *x = AM_NEW(double, (size_t) rows * km->p);
+
+	for (int l = 0; l < rows; l++)
+		for (int j = 0; j < km->p; j++)
+			x[l + (size_t) j * rows] = km->landmarks[(size_t) l * km->p + j];
+	return x;
 }
 
 /*
@@ -125,11 +152,13 @@ nystroem_map(const KernelModel *km, double **map, AmErr *err)
 	double	   *s = AM_NEW(double, m);
 	double	   *u = AM_NEW(double, (size_t) m * m);
 	int		   *support = AM_NEW(int, 2 * (size_t) m);
+	double	   *lx = landmark_columns(km, m);
 	int			found = 0,
 				r = 0,
 				info;
 
-	kernel_values(km, km->landmarks, (size_t) m, m, kmm);
+	kernel_values(km, lx, (size_t) m, m, kmm);
+	am_free(lx);
 	am_check_interrupts();
 	info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'A', 'U', m, kmm, m, 0.0, 0.0, 0, 0,
 						  0.0, &found, s, u, m, support);
@@ -349,14 +378,17 @@ kernel_importance(const void *model, AmImportanceKind kind, double *out)
 	const KernelModel *km = model;
 	int			rows = km->m < KERNEL_IMP_ROWS ? km->m : KERNEL_IMP_ROWS;
 	double	   *kv,
-			   *grad;
+			   *grad,
+			   *lx;
 
 	if (kind != AM_IMPORTANCE_GAIN)
 		return false;
 	kv = AM_NEW(double, (size_t) rows * km->m);
 	grad = AM_NEW(double, km->p);
-	/* the first rows of the landmark matrix are themselves a random sample */
-	kernel_values(km, km->landmarks, (size_t) km->m, rows, kv);
+	/* the first landmarks are themselves a random sample of the training rows */
+	lx = landmark_columns(km, rows);
+	kernel_values(km, lx, (size_t) rows, rows, kv);
+	am_free(lx);
 	memset(out, 0, sizeof(double) * km->p);
 	for (int i = 0; i < rows; i++)
 	{
@@ -366,10 +398,11 @@ kernel_importance(const void *model, AmImportanceKind kind, double *out)
 			for (int l = 0; l < km->m; l++)
 			{
 				double		f = km->coef[l + (size_t) c * km->m] * kv[i + (size_t) l * rows];
+				const double *xi = km->landmarks + (size_t) i * km->p;
+				const double *xl = km->landmarks + (size_t) l * km->p;
 
 				for (int j = 0; j < km->p; j++)
-					grad[j] += f * (km->landmarks[i + (size_t) j * km->m] -
-									km->landmarks[l + (size_t) j * km->m]);
+					grad[j] += f * (xi[j] - xl[j]);
 			}
 			for (int j = 0; j < km->p; j++)
 				out[j] += fabs(2.0 * km->g * grad[j]) / rows;
