@@ -10,6 +10,7 @@
 #                                        automl.train() call
 #   BENCH_MAX_TRIALS=100 ...            searches of 100 trials, no time
 #                                        budget: the same trials on any machine
+#   BENCH_ALGORITHMS=linear,gbm ...     searches restricted to those families
 . "$(dirname "$0")/lib.sh"
 bench_start suite
 export PGDATABASE=postgres
