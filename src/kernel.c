@@ -31,7 +31,7 @@
 
 #define KERNEL_FORMAT_VERSION 1
 
-#define KERNEL_MAX_COMPONENTS 5000
+#define KERNEL_MAX_COMPONENTS 2000	/* an m x m eigendecomposition cannot be interrupted: a few seconds at most */
 /* Eigenvalues below this share of the largest are dropped from the map. */
 #define KERNEL_EIGEN_FLOOR 1e-10
 /* Rows of a block of kernel values while fitting and scoring. */

@@ -6,7 +6,7 @@
 # (test/lib/pgcopy.sh; nothing is installed into the system's directories),
 # starts a throwaway cluster, loads a few bundled data sets, trains small
 # models as an ordinary role "smith" (classification and regression; gbm,
-# forest, extra_trees, tree, linear, knn, naive_bayes, mlp and a default
+# forest, extra_trees, tree, linear, knn, naive_bayes, mlp, kernel and a default
 # search that may keep an ensemble; a second version deployed, then rolled
 # back), and runs sqlsmith as that role in two passes with fixed seeds:
 #
@@ -106,6 +106,9 @@ SELECT name, version, algorithm, round(score::numeric, 3) AS score, round(second
   UNION ALL
   SELECT * FROM automl.train('diabetes_mlp', 'diabetes', 'progression', exclude => '{id}',
                              algorithms => '{mlp}', max_trials => 1, options => '{"cv_folds": 2}')
+  UNION ALL
+  SELECT * FROM automl.train('penguins_kernel', 'penguins', 'species', exclude => '{id}',
+                             algorithms => '{kernel}', max_trials => 1, options => '{"cv_folds": 2}')
   UNION ALL
   -- the default search (every family) on categoricals with NULLs: may keep an ensemble
   SELECT * FROM automl.train('penguins_auto', 'penguins', 'species', exclude => '{id}',
