@@ -268,6 +268,15 @@ am_r_f64s(AmReader *r, size_t n)
 	return v;
 }
 
+bool
+am_all_finite(const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			return false;
+	return true;
+}
+
 int32_t *
 am_r_i32s(AmReader *r, size_t n)
 {

@@ -77,6 +77,8 @@ extern uint32_t am_r_count(AmReader *r, size_t min_elem_bytes, uint32_t max);
 /* Allocated arrays of n elements (n already checked with am_r_count). */
 extern double *am_r_f64s(AmReader *r, size_t n);
 extern int32_t *am_r_i32s(AmReader *r, size_t n);
+/* Are all n values finite?  (What a family checks of the numbers it read.) */
+extern bool am_all_finite(const double *v, size_t n);
 
 /* CRC-32C (Castagnoli) of a byte range. */
 extern uint32_t am_crc32c(const void *data, size_t len);

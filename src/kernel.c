@@ -322,15 +322,6 @@ kernel_serialize(const void *model, AmWriter *w)
 	am_w_f64s(w, km->intercept, km->k);
 }
 
-static bool
-all_finite(const double *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(v[i]))
-			return false;
-	return true;
-}
-
 static void *
 kernel_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 {
@@ -357,8 +348,8 @@ kernel_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 	km->coef = am_r_f64s(r, (size_t) km->m * k);
 	km->intercept = am_r_f64s(r, k);
 	if (!am_r_ok(r) || !(km->g > 0.0) || !isfinite(km->g) ||
-		!all_finite(km->landmarks, (size_t) km->m * p) ||
-		!all_finite(km->coef, (size_t) km->m * k) || !all_finite(km->intercept, k))
+		!am_all_finite(km->landmarks, (size_t) km->m * p) ||
+		!am_all_finite(km->coef, (size_t) km->m * k) || !am_all_finite(km->intercept, k))
 	{
 		am_err_set(err, AM_ERR_CORRUPT, "kernel model values are invalid");
 		return NULL;

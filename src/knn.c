@@ -634,15 +634,6 @@ knn_serialize(const void *model, AmWriter *w)
 }
 
 static bool
-all_finite(const double *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(v[i]))
-			return false;
-	return true;
-}
-
-static bool
 targets_valid(const double *t, int n, int n_classes)
 {
 	for (int i = 0; i < n; i++)
@@ -701,7 +692,7 @@ knn_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 	m->target = am_r_f64s(r, n_ref);
 	if (has_weight)
 		m->weight = am_r_f64s(r, n_ref);
-	if (!am_r_ok(r) || !all_finite(m->ref, (size_t) n_ref * p) ||
+	if (!am_r_ok(r) || !am_all_finite(m->ref, (size_t) n_ref * p) ||
 		!targets_valid(m->target, m->n_ref, m->n_classes) ||
 		(m->weight && !weights_valid(m->weight, m->n_ref)))
 	{

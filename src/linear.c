@@ -549,15 +549,6 @@ linear_serialize(const void *model, AmWriter *w)
 	am_w_f64s(w, m->sd, m->p);
 }
 
-static bool
-all_finite(const double *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(v[i]))
-			return false;
-	return true;
-}
-
 static void *
 linear_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 {
@@ -581,8 +572,8 @@ linear_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 	m->intercept = am_r_f64s(r, k);
 	m->mean = am_r_f64s(r, p);
 	m->sd = am_r_f64s(r, p);
-	if (!am_r_ok(r) || !all_finite(m->coef, (size_t) p * k) ||
-		!all_finite(m->intercept, k) || !all_finite(m->mean, p) || !all_finite(m->sd, p))
+	if (!am_r_ok(r) || !am_all_finite(m->coef, (size_t) p * k) ||
+		!am_all_finite(m->intercept, k) || !am_all_finite(m->mean, p) || !am_all_finite(m->sd, p))
 	{
 		am_err_set(err, AM_ERR_CORRUPT, "linear model coefficients are invalid");
 		return NULL;

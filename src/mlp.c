@@ -389,15 +389,6 @@ prepare_targets(MlpTrainer *tr, MlpModel *m, AmErr *err)
 	return true;
 }
 
-static bool
-all_finite(const double *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(v[i]))
-			return false;
-	return true;
-}
-
 static void *
 mlp_fit(const AmFitInput *in, const AmParams *params, AmErr *err)
 {
@@ -498,7 +489,7 @@ mlp_fit(const AmFitInput *in, const AmParams *params, AmErr *err)
 			backward_batch(&tr, nb);
 			adam_step(&tr, lr);
 		}
-		if (!isfinite(train_loss) || !all_finite(tr.theta, tr.l.size))
+		if (!isfinite(train_loss) || !am_all_finite(tr.theta, tr.l.size))
 		{
 			if (m->epochs == 0)
 			{
@@ -724,7 +715,7 @@ mlp_deserialize(AmReader *r, int p, AmTask task, int n_classes, AmErr *err)
 	m->y_mean = y_mean;
 	m->y_scale = y_scale;
 	m->theta = am_r_f64s(r, l.size);
-	if (!am_r_ok(r) || !all_finite(m->theta, l.size))
+	if (!am_r_ok(r) || !am_all_finite(m->theta, l.size))
 	{
 		am_err_set(err, AM_ERR_CORRUPT, "mlp model weights are invalid");
 		return NULL;

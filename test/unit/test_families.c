@@ -1444,6 +1444,24 @@ bad_free_labels(void)
 	return labels;
 }
 
+/* Regression: y = 100 (sin(2 x0) + x1 / 2) + 50, x2 noise (1,500 rows). */
+static AmDataset *
+sine_regression(void)
+{
+	AmDataset  *r = dataset_new(1500, 3, AM_TASK_REGRESSION, 0);
+	AmRng		rng;
+
+	am_rng_seed(&rng, 8);
+	for (int i = 0; i < r->n_rows; i++)
+	{
+		r->x[0][i] = am_rng_uniform(&rng) * 6 - 3;
+		r->x[1][i] = am_rng_uniform(&rng) * 2 - 1;
+		r->x[2][i] = am_rng_normal(&rng);
+		r->y[i] = 100 * (sin(2 * r->x[0][i]) + r->x[1][i] / 2) + 50;
+	}
+	return r;
+}
+
 static void
 test_mlp_learns(void)
 {
@@ -1507,21 +1525,12 @@ test_mlp_learns(void)
 
 	/* regression: y = 100 (sin(2 x0) + x1 / 2) + 50, x2 noise */
 	{
-		AmDataset  *r = dataset_new(1500, 3, AM_TASK_REGRESSION, 0);
-		AmRng		rng;
+		AmDataset  *r = sine_regression();
 		double		sse = 0,
 					sst = 0,
 					mean = 0,
 					imp[3];
 
-		am_rng_seed(&rng, 8);
-		for (int i = 0; i < r->n_rows; i++)
-		{
-			r->x[0][i] = am_rng_uniform(&rng) * 6 - 3;
-			r->x[1][i] = am_rng_uniform(&rng) * 2 - 1;
-			r->x[2][i] = am_rng_normal(&rng);
-			r->y[i] = 100 * (sin(2 * r->x[0][i]) + r->x[1][i] / 2) + 50;
-		}
 		memset(&p, 0, sizeof(p));
 		am_params_set(&p, "learning_rate", 0.003);
 		m = fit_model(r, "mlp", &p, train, n_train);
@@ -1779,21 +1788,12 @@ test_kernel_learns(void)
 
 	/* regression: y = 100 (sin(2 x0) + x1 / 2) + 50, x2 noise */
 	{
-		AmDataset  *r = dataset_new(1500, 3, AM_TASK_REGRESSION, 0);
-		AmRng		rng;
+		AmDataset  *r = sine_regression();
 		double		sse = 0,
 					sst = 0,
 					mean = 0,
 					imp[3];
 
-		am_rng_seed(&rng, 8);
-		for (int i = 0; i < r->n_rows; i++)
-		{
-			r->x[0][i] = am_rng_uniform(&rng) * 6 - 3;
-			r->x[1][i] = am_rng_uniform(&rng) * 2 - 1;
-			r->x[2][i] = am_rng_normal(&rng);
-			r->y[i] = 100 * (sin(2 * r->x[0][i]) + r->x[1][i] / 2) + 50;
-		}
 		memset(&p, 0, sizeof(p));
 		am_params_set(&p, "alpha", 1e-6);
 		am_params_set(&p, "gamma", 3);
