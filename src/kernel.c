@@ -31,7 +31,8 @@
 
 #define KERNEL_FORMAT_VERSION 1
 
-#define KERNEL_MAX_COMPONENTS 2000	/* an m x m eigendecomposition cannot be interrupted: a few seconds at most */
+/* Landmarks at most: their eigendecomposition is one call a cancel cannot reach. */
+#define KERNEL_MAX_COMPONENTS 2000
 /* Eigenvalues below this share of the largest are dropped from the map. */
 #define KERNEL_EIGEN_FLOOR 1e-10
 /* Rows of a block of kernel values while fitting and scoring. */
@@ -55,7 +56,8 @@ static const AmParamSpec kernel_params[] = {
 	{"alpha", 1e-4, 0.0, 1e6, 1e-6, 0.1, false, true, NULL,
 	"L2 penalty on the weights in the kernel's feature space"},
 	{"gamma", 1.0, 1e-6, 1e6, 0.01, 10.0, false, true, NULL,
-	"RBF width: exp(-gamma |x - x'|^2 / p) on standardised columns (1 = scikit-learn's gamma='scale')"},
+	"RBF width: exp(-gamma |x - x'|^2 / p) on standardised columns "
+	"(1 = scikit-learn's gamma='scale')"},
 	{"n_components", 300, 1, KERNEL_MAX_COMPONENTS, 100, 800, true, true, NULL,
 	"landmark rows of the Nystroem map (all rows when fewer)", 100},
 	{"max_iter", 500, 1, 100000, 500, 500, true, false, NULL,

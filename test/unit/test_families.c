@@ -1634,7 +1634,8 @@ test_mlp_edges(void)
  * With every row a landmark the map is exact (phi(x) . phi(x') = k(x, x')),
  * so the family's ridge fit is kernel ridge regression with an unpenalised
  * intercept, whose dual solution is computed here directly:
- * beta = (H K H + n alpha I)^-1 (y - ybar), f(x) = ybar + sum_i beta_i (k(x, x_i) - mean_l k(x_i, x_l)).
+ *   beta = (H K H + n alpha I)^-1 (y - ybar),
+ *   f(x) = ybar + sum_i beta_i (k(x, x_i) - mean_l k(x_i, x_l)).
  */
 static void
 test_kernel_exact(void)
