@@ -69,3 +69,40 @@ SELECT name FROM automl.train('capped', 'wide_enough', 'y', exclude => '{id}',
     algorithms => '{linear}', max_trials => 1, options => '{"cv_folds": 10, "cv_repeats": 3}');
 SELECT array_length(fold_scores, 1) AS folds FROM automl.trials WHERE name = 'capped';
 SELECT automl.train('bad', 'wide_enough', 'y', options => '{"cv_repeats": 11}');
+
+-- the final model: on small data a family whose fits move with their rows
+-- (trees, neighbours, networks) is kept as its k fold models, averaged;
+-- "refit" asks for one model on all rows, or fold models of any family
+SELECT name, algorithm FROM automl.train('bag_auto', 'penguins', 'species',
+    algorithms => '{knn}', max_trials => 1);
+SELECT name, algorithm FROM automl.train('bag_rows', 'penguins', 'species',
+    algorithms => '{knn}', max_trials => 1, options => '{"refit": "all_rows"}');
+SELECT name, algorithm FROM automl.train('bag_linear', 'penguins', 'species',
+    algorithms => '{linear}', max_trials => 1);
+SELECT name, algorithm FROM automl.train('bag_folds', 'penguins', 'species',
+    algorithms => '{linear}', max_trials => 1, options => '{"refit": "folds", "cv_folds": 3}');
+SELECT name, metrics->>'refit' AS refit, metrics->'fold_models' AS fold_models,
+       hyperparameters ?| '{n_neighbors,alpha}' AS own_hyperparameters
+  FROM automl.models WHERE name LIKE 'bag\_%' ORDER BY name;
+-- the same search either way; five kNN fold models hold four fifths of the rows each
+SELECT a.score = r.score AS same_score,
+       round(a.model_bytes::numeric / r.model_bytes, 1) AS bytes_ratio
+  FROM automl.models a, automl.models r WHERE a.name = 'bag_auto' AND r.name = 'bag_rows';
+-- averaged fold models give other probabilities than one refit, which add up to 1,
+-- are explained exactly, and survive export and import
+SELECT count(*) FILTER (WHERE a.p <> r.p) > 0 AS differ,
+       bool_and(abs((SELECT sum(x) FROM unnest(a.p) x) - 1) < 1e-12) AS sum_to_one
+  FROM (SELECT id, automl.predict_proba('bag_auto', p) AS p FROM penguins p) a
+  JOIN (SELECT id, automl.predict_proba('bag_rows', p) AS p FROM penguins p) r USING (id);
+SELECT max(abs(soft.p - (automl.predict_proba('bag_auto', g))[soft.k])) < 1e-9 AS explained
+  FROM (SELECT * FROM penguins WHERE id <= 20) g,
+       LATERAL (SELECT k, exp(m - mx) / sum(exp(m - mx)) OVER () AS p
+                  FROM (SELECT k, m, max(m) OVER () AS mx
+                          FROM (SELECT k, (SELECT sum(contribution)
+                                             FROM automl.explain('bag_auto', g, class => c)) AS m
+                                  FROM unnest(automl.classes('bag_auto')) WITH ORDINALITY AS u(c, k)) a
+                       ) b) soft;
+SELECT name, algorithm FROM automl.import(automl.export('bag_auto'), 'bag_copy');
+SELECT bool_and(automl.predict_proba('bag_copy', p) = automl.predict_proba('bag_auto', p))
+       AS same_predictions FROM penguins p;
+SELECT automl.train('bad', 'penguins', 'species', options => '{"refit": "bagged"}');

@@ -85,11 +85,12 @@ SELECT max(abs(e.total - automl.predict('progress_knn', d))) < 1e-9 AS knn_sums_
        AS repeatable
   FROM (SELECT * FROM diabetes WHERE id <= 30) d,
        LATERAL (SELECT sum(contribution) AS total FROM automl.explain('progress_knn', d)) e;
--- the feature that drives a kNN model most is credited most on average
-SELECT e.feature
-  FROM diabetes d, LATERAL automl.explain('progress_knn', d) e
- WHERE d.id <= 100 AND e.feature <> '(base)'
- GROUP BY e.feature ORDER BY avg(abs(e.contribution)) DESC LIMIT 2;
+-- the two features that drive a kNN model most are credited most on average
+SELECT array_agg(feature ORDER BY feature) AS top_two
+  FROM (SELECT e.feature
+          FROM diabetes d, LATERAL automl.explain('progress_knn', d) e
+         WHERE d.id <= 100 AND e.feature <> '(base)'
+         GROUP BY e.feature ORDER BY avg(abs(e.contribution)) DESC LIMIT 2) top;
 
 -- what it looks like; top_k keeps the sum with an "(other features)" row
 SELECT name FROM automl.train('penguins_lin', 'penguins', 'species', exclude => '{id}',

@@ -608,7 +608,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	memset(&row, 0, sizeof(row));
 	row.name = args->name;
 	row.task = am_task_name(loaded.data->task);
-	row.algorithm = res->model->family->name;
+	row.algorithm = am_describe_algorithm(res);
 	row.hyperparameters = am_describe_choice(res);
 	row.metric = am_metric_name(metric);
 	row.score = res->score;

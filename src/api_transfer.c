@@ -184,7 +184,9 @@ verify_model(const ImportDoc *doc, bytea *bytes, const char *task, const char *a
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid model document: the model cannot be loaded: %s", err.msg)));
 	if (strcmp(am_task_name(m->schema->task), task) != 0 ||
-		strcmp(m->family->name, algorithm) != 0 ||
+		(strcmp(m->family->name, algorithm) != 0 &&
+		 !(am_ensemble_member_family(m) &&
+		   strcmp(am_ensemble_member_family(m)->name, algorithm) == 0)) ||
 		(cl ? cl->n : 0) != m->schema->n_classes)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

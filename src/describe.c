@@ -43,6 +43,15 @@ am_describe_params(const AmFamily *f, const AmParams *p)
 	return s.data;
 }
 
+const char *
+am_describe_algorithm(const AmSearchResult *res)
+{
+	/* fold models of the best trial are that trial's algorithm */
+	if (!res->is_ensemble && res->best >= 0)
+		return res->trials[res->best].family->name;
+	return res->model->family->name;
+}
+
 char *
 am_describe_choice(const AmSearchResult *res)
 {
@@ -67,6 +76,8 @@ am_describe_choice(const AmSearchResult *res)
 		am_str_json_string(&s, t->family->name);
 		am_str_append(&s, ", \"weight\": ");
 		am_str_json_number(&s, res->member_weights[m] / wsum);
+		if (res->fold_models[m] > 0)
+			am_str_appendf(&s, ", \"fold_models\": %d", res->fold_models[m]);
 		am_str_append(&s, ", \"hyperparameters\": ");
 		append_params(&s, t->family, &t->params);
 		am_str_append(&s, "}");
@@ -208,6 +219,10 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 					const AmDataset *train, const double *pred)
 {
 	AmStr		j;
+	int			fold_models = 0;	/* per bagged member (ensemble members say which) */
+
+	for (int m = 0; m < res->n_members; m++)
+		fold_models = res->fold_models[m] > fold_models ? res->fold_models[m] : fold_models;
 
 	am_str_init(&j);
 	am_str_append(&j, "{\"validation\": {\"method\": ");
@@ -240,7 +255,11 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 		append_all_metrics(&j, d->task, d->n_classes, yv, res->valid_pred, res->n_valid);
 		am_free(yv);
 	}
-	am_str_appendf(&j, "}, \"training_rows\": %d, \"training\": ", train->n_rows);
+	am_str_append(&j, "}, \"refit\": ");
+	am_str_json_string(&j, fold_models > 0 ? "fold_models" : "all_rows");
+	if (fold_models > 0)
+		am_str_appendf(&j, ", \"fold_models\": %d", fold_models);
+	am_str_appendf(&j, ", \"training_rows\": %d, \"training\": ", train->n_rows);
 	append_all_metrics(&j, d->task, d->n_classes, train->y, pred, train->n_rows);
 	if (res->model && res->model->family->out_of_bag_score &&
 		isfinite(res->model->family->out_of_bag_score(res->model->fitted)))

@@ -10,6 +10,8 @@
 
 extern char *am_describe_params(const AmFamily *f, const AmParams *p);
 /* The kept configuration, or an ensemble's members with weights. */
+/* The algorithm the final model is stored under (its trial's for fold models). */
+extern const char *am_describe_algorithm(const AmSearchResult *res);
 extern char *am_describe_choice(const AmSearchResult *res);
 extern char *am_describe_features(const AmModel *m);
 /* The final model's predictions for every row of d (n_rows x outputs). */

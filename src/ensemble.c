@@ -519,6 +519,49 @@ ensemble_contributions(const void *model, const double *x, double *out)
 	return true;
 }
 
+/* Fold models of a bootstrap forest: the weighted mean of their out-of-bag scores. */
+static double
+ensemble_out_of_bag_score(const void *model)
+{
+	const EnsembleModel *e = model;
+	double		sum = 0.0;
+
+	for (int i = 0; i < e->n; i++)
+	{
+		const AmFamily *f = e->members[i]->family;
+		double		one = f->out_of_bag_score ? f->out_of_bag_score(e->members[i]->fitted) : NAN;
+
+		if (!isfinite(one))
+			return NAN;
+		sum += e->weights[i] * one;
+	}
+	return e->n > 0 ? sum : NAN;
+}
+
+AmModel *
+am_ensemble_member(const AmModel *m, int i, double *weight)
+{
+	const EnsembleModel *e = m->family == &am_ensemble_family ? m->fitted : NULL;
+
+	if (e == NULL || i < 0 || i >= e->n)
+		return NULL;
+	if (weight)
+		*weight = e->weights[i];
+	return e->members[i];
+}
+
+const AmFamily *
+am_ensemble_member_family(const AmModel *m)
+{
+	const AmModel *first = am_ensemble_member(m, 0, NULL);
+	const AmModel *other;
+
+	for (int i = 1; first && (other = am_ensemble_member(m, i, NULL)) != NULL; i++)
+		if (other->family != first->family)
+			return NULL;
+	return first ? first->family : NULL;
+}
+
 const AmFamily am_ensemble_family = {
 	.name = "ensemble",
 	.description = "weighted ensemble of the best trials (greedy selection)",
@@ -535,4 +578,5 @@ const AmFamily am_ensemble_family = {
 	.deserialize = ensemble_deserialize,
 	.importance = ensemble_importance,
 	.contributions = ensemble_contributions,
+	.out_of_bag_score = ensemble_out_of_bag_score,
 };

@@ -117,6 +117,12 @@ typedef struct AmFamily
 	 * rather than to log-odds / softmax margins (linear, boosting).
 	 */
 	bool		contributions_in_probability;
+	/*
+	 * Its fits move with the rows they see (trees, neighbours, networks):
+	 * with "refit": "auto" on small data the final model averages the
+	 * cross-validation's fold models instead of one refit on all rows.
+	 */
+	bool		bag_fold_models;
 	bool		internal;		/* built by the search (ensembles), never searched */
 	AmEncoding	encoding;
 	unsigned	tasks;			/* bitmask of supported AmTask values */
@@ -203,6 +209,14 @@ typedef struct AmModel
 } AmModel;
 
 #define AM_BACKGROUND_ROWS 16
+
+/*
+ * The family every member of an ensemble has (fold models of one trial, or
+ * a selection within one family); NULL for other models and mixed members.
+ */
+extern const AmFamily *am_ensemble_member_family(const AmModel *m);
+/* Member i of an ensemble and its weight (the weights sum to 1); NULL beyond. */
+extern AmModel *am_ensemble_member(const AmModel *m, int i, double *weight);
 
 /*
  * Prepare a fitted model for scoring where the model itself lives (scratch

@@ -7,6 +7,7 @@
  *	   "holdout_fraction": 0.2,
  *	   "max_categories": 100, "ensemble": true, "ensemble_size": 25,
  *	   "early_stopping": true, "class_weight": "balanced", "resume": false,
+ *	   "refit": "auto",
  *	   "exclude_algorithms": ["knn"],
  *	   "hyperparameters": {"linear": {"alpha": 0.01,           -- fixed
  *	                                  "max_iter": [100, 500],  -- a list
@@ -44,6 +45,14 @@ typedef enum AmValidation
 	AM_VALIDATION_HOLDOUT
 } AmValidation;
 
+/* What the final model is fitted on once the search has chosen. */
+typedef enum AmRefit
+{
+	AM_REFIT_AUTO = 0,			/* fold models of unstable families on small data */
+	AM_REFIT_ALL_ROWS,			/* one model on every row */
+	AM_REFIT_FOLDS				/* the cross-validation's k fold models, averaged */
+} AmRefit;
+
 typedef struct AmTrainOptions
 {
 	uint64_t	seed;
@@ -57,6 +66,7 @@ typedef struct AmTrainOptions
 	bool		ensemble;		/* try a greedy ensemble of the best trials */
 	int			ensemble_size;	/* selection rounds */
 	bool		early_stopping; /* prune trials that fall behind after a fold */
+	AmRefit		refit;
 	bool		class_weight_balanced;
 	bool		resume;			/* warm start from the name's last run */
 	int			n_excluded;
@@ -71,6 +81,7 @@ typedef struct AmTrainOptions
 #define AM_DEFAULT_HOLDOUT_FRACTION 0.2
 #define AM_DEFAULT_HOLDOUT_MIN_ROWS 100000
 #define AM_DEFAULT_ENSEMBLE_SIZE 25
+#define AM_DEFAULT_BAG_MAX_ROWS 10000	/* "refit": "auto" averages fold models up to here */
 
 extern void am_options_init(AmTrainOptions *o);
 extern bool am_options_parse(const char *json, size_t len, AmTrainOptions *o,

@@ -22,7 +22,9 @@
  *	     the best trials, each family's best among them; the ensemble is
  *	     kept only if it validates better, also when it and the single
  *	     best are each chosen without the fold that scores them.
- *	  6. The winner (or the ensemble's members) is refit on all rows.
+ *	  6. The winner (or the ensemble's members) is refit on all rows, or
+ *	     kept as the average of its k fold models ("refit" option; by
+ *	     default for unstable families on small data).
  */
 #include "search.h"
 
@@ -298,6 +300,8 @@ typedef struct Search
 	double	   *scratch_pred;	/* n_valid x outputs of the running trial */
 } Search;
 
+static bool bags_fold_models(const Search *s, const AmFamily *f);
+
 /*
  * Time kept back from the search for what follows it: the refit on all
  * rows (a fold's fit of the best trial, scaled to all rows, twice over for
@@ -307,12 +311,15 @@ static double
 finish_reserve(const Search *s)
 {
 	const AmTrial *b = s->res->best >= 0 ? &s->res->trials[s->res->best] : NULL;
-	double		per_fold;
+	double		per_fold,
+				factor;
 
 	if (b == NULL || b->n_folds == 0 || b->resumed)
 		return 0.0;
 	per_fold = (b->fit_seconds + b->predict_seconds) / b->n_folds;
-	return fmin(FINISH_FACTOR * per_fold, 0.25 * s->cfg->time_budget);
+	/* k fold models rather than one refit */
+	factor = bags_fold_models(s, b->family) ? s->val.k + FINISH_FACTOR - 1.0 : FINISH_FACTOR;
+	return fmin(factor * per_fold, 0.25 * s->cfg->time_budget);
 }
 
 static bool
@@ -1194,43 +1201,122 @@ choose_ensemble(Search *s)
 	am_free(combined);
 }
 
-/* Refit the chosen trial (or the ensemble's members) on all rows. */
+/*
+ * Does the final model average a family's fold models rather than refit it
+ * on all rows?  Only with k folds; by default ("auto") for the families
+ * whose fits move with their rows, on small data, where averaging the k
+ * fits smooths what one refit would fit to chance (AutoGluon's bagging).
+ */
 static bool
-refit(Search *s, AmErr *err)
+bags_fold_models(const Search *s, const AmFamily *f)
+{
+	const AmTrainOptions *o = s->cfg->options;
+
+	if (s->val.holdout || s->val.k < 2)
+		return false;
+	if (o->refit == AM_REFIT_FOLDS)
+		return true;
+	return o->refit == AM_REFIT_AUTO && f->bag_fold_models &&
+		s->cfg->data->n_rows <= AM_DEFAULT_BAG_MAX_ROWS;
+}
+
+/*
+ * One trial's part of the final model: a refit on all rows, or its k fold
+ * models, fitted on the first round's training rows with the seeds its
+ * cross-validation used (so they are the models that scored it).
+ */
+static bool
+fit_final(Search *s, const AmTrial *t, bool bag, double weight, AmModel **out,
+		  double *weights, int *n_out, AmErr *err)
 {
 	const AmSearchConfig *cfg = s->cfg;
 	const AmDataset *d = cfg->data;
-	AmSearchResult *res = s->res;
+	void	   *prepared = s->prepared[family_index(cfg, t->family)];
 
-	am_check_interrupts();
+	if (!bag)
+	{
+		am_check_interrupts();
+		out[*n_out] = am_model_fit(d, cfg->schema, t->family, &t->params, NULL, d->n_rows,
+								   cfg->weights, prepared, cfg->options->seed, err);
+		weights[(*n_out)++] = weight;
+		return out[*n_out - 1] != NULL;
+	}
+	for (int f = 0; f < s->val.k; f++)
+	{
+		int		   *train,
+				   *valid,
+					n_train,
+					n_valid;
+
+		am_check_interrupts();
+		split_fold(&s->val, d->n_rows, f, &train, &n_train, &valid, &n_valid);
+		out[*n_out] = am_model_fit(d, cfg->schema, t->family, &t->params, train, n_train,
+								   cfg->weights, prepared,
+								   am_seed_derive(cfg->options->seed,
+												  (uint64_t) t->number * 1000 + f), err);
+		am_free(train);
+		am_free(valid);
+		weights[(*n_out)++] = weight / s->val.k;
+		if (out[*n_out - 1] == NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Fit the final model: the chosen trial, or the ensemble's members, each
+ * refit on all rows or as its fold models (bags_fold_models()); fold models
+ * only when all of them fit in one ensemble and, under a time budget, when
+ * their fits (as long as the trials' fold fits were) end within it.
+ */
+static bool
+refit(Search *s, AmErr *err)
+{
+	AmSearchResult *res = s->res;
+	AmModel    *models[AM_MAX_ENSEMBLE];
+	double		weights[AM_MAX_ENSEMBLE];
+	int			n_models = 0,
+				needed = 0;
+	double		seconds = 0.0;	/* estimated, from the members' fold fits */
+	bool		bag = false;
+
 	am_set_deadline(0);			/* the final model is fitted whatever the time */
 	if (!res->is_ensemble)
 	{
-		const AmTrial *b = &res->trials[res->best];
-
-		res->model = am_model_fit(d, cfg->schema, b->family, &b->params, NULL, d->n_rows,
-								  cfg->weights, s->prepared[family_index(cfg, b->family)],
-								  cfg->options->seed, err);
-		return res->model != NULL;
+		res->n_members = 1;
+		res->member_trials[0] = res->best;
+		res->member_weights[0] = 1.0;
 	}
+	for (int m = 0; m < res->n_members; m++)
 	{
-		AmModel    *members[AM_MAX_ENSEMBLE];
+		const AmTrial *t = &res->trials[res->member_trials[m]];
+		bool		b = bags_fold_models(s, t->family);
+		double		per_fold = t->n_folds > 0 ? t->fit_seconds / t->n_folds : 0.0;
 
-		for (int m = 0; m < res->n_members; m++)
-		{
-			const AmTrial *t = &res->trials[res->member_trials[m]];
-
-			am_check_interrupts();
-			members[m] = am_model_fit(d, cfg->schema, t->family, &t->params, NULL, d->n_rows,
-									  cfg->weights, s->prepared[family_index(cfg, t->family)],
-									  cfg->options->seed, err);
-			if (members[m] == NULL)
-				return false;
-			res->member_trials[m] = t->number;
-		}
-		res->model = am_ensemble_model(cfg->schema, members, res->member_weights, res->n_members);
-		return true;
+		needed += b ? s->val.k : 1;
+		/* a refit sees k / (k - 1) times a fold's rows */
+		seconds += b ? per_fold * s->val.k :
+			s->val.k > 1 ? per_fold * s->val.k / (s->val.k - 1.0) : per_fold;
+		bag |= b;
 	}
+	/* at most one ensemble's members, and within what is left of the time budget */
+	bag &= needed <= AM_MAX_ENSEMBLE &&
+		(s->cfg->time_budget <= 0 || am_now() - s->started + seconds <= s->cfg->time_budget);
+	for (int m = 0; m < res->n_members; m++)
+	{
+		const AmTrial *t = &res->trials[res->member_trials[m]];
+		bool		b = bag && bags_fold_models(s, t->family);
+
+		if (!fit_final(s, t, b, res->member_weights[m], models, weights, &n_models, err))
+			return false;
+		res->member_trials[m] = t->number;
+		res->fold_models[m] = b ? s->val.k : 0;
+	}
+	if (!res->is_ensemble && !bag)
+		res->n_members = 0;
+	res->model = n_models == 1 ? models[0] :
+		am_ensemble_model(s->cfg->schema, models, weights, n_models);
+	return true;
 }
 
 /* No cross-validation: one fit of the first configuration on all rows. */

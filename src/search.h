@@ -72,7 +72,7 @@ typedef struct AmSearchResult
 	int			n_trials;
 	AmTrial    *trials;
 	int			best;			/* best single trial (index), -1 when none */
-	AmModel    *model;			/* the final model, refit on all rows */
+	AmModel    *model;			/* the final model: refit on all rows, or fold models */
 	/* validation */
 	int			n_folds;		/* folds (1 for a holdout, 0 for none) */
 	int			n_repeats;		/* rounds of cross-validation */
@@ -87,6 +87,12 @@ typedef struct AmSearchResult
 	int			n_members;
 	int			member_trials[AM_MAX_ENSEMBLE];	/* trial numbers */
 	double		member_weights[AM_MAX_ENSEMBLE];
+	/*
+	 * Per member (or for the single best trial, as member 0 with
+	 * n_members 1): how many fold models the final model averages for it,
+	 * 0 when it was refit once on all rows ("refit" option).
+	 */
+	int			fold_models[AM_MAX_ENSEMBLE];
 	double		ensemble_score; /* NaN when not tried */
 	/*
 	 * Mean scores over the validation parts of an ensemble and of one trial,

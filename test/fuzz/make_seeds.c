@@ -593,7 +593,9 @@ static const char *const option_seeds[] = {
 	"{\"validation\": \"holdout\", \"holdout_fraction\": 0.25, \"max_categories\": 20, "
 	"\"ensemble_size\": 10, \"early_stopping\": false, \"class_weight\": \"balanced\", "
 	"\"resume\": true, \"exclude_algorithms\": [\"knn\", \"mlp\"]}",
-	"{\"validation\": \"cv\", \"class_weight\": \"none\", \"exclude_algorithms\": []}",
+	"{\"validation\": \"cv\", \"class_weight\": \"none\", \"refit\": \"folds\", "
+	"\"exclude_algorithms\": []}",
+	"{\"refit\": \"all_rows\"}",
 	"{\"validation\": \"auto\", \"hyperparameters\": {\"knn\": {\"weights\": \"uniform\"}, "
 	"\"tree\": {\"class_weight\": \"balanced\"}, \"mlp\": {\"alpha\": {\"min\": 1e-6}}}}",
 	"{}",

@@ -591,6 +591,83 @@ test_search_run(void)
 }
 
 /*
+ * The final model as fold models: "folds" keeps the k models that scored the
+ * chosen trial (each row's out-of-fold prediction comes from a member that
+ * did not see the row), weighted equally; "auto" keeps them for an unstable
+ * family on small data and refits a linear model on all rows.
+ */
+static void
+test_search_fold_models(void)
+{
+	AmDataset  *d = linear_dataset(300, AM_TASK_BINARY, 7);
+	AmSchema   *s = schema_for(d);
+	static const char *const names[] = {"linear", "knn", "knn"};
+	static const AmRefit refits[] = {AM_REFIT_FOLDS, AM_REFIT_AUTO, AM_REFIT_ALL_ROWS};
+
+	for (int c = 0; c < 3; c++)
+	{
+		AmTrainOptions o;
+		AmSearchConfig cfg;
+		AmSearchResult *r;
+		AmErr		err;
+		const AmFamily *f = am_family_lookup(names[c]);
+		double		raw[16],
+					w,
+					out;
+		int			unmatched = 0;
+
+		search_config(&cfg, &o, d, s);
+		cfg.families[0] = f;
+		cfg.n_families = 1;
+		cfg.max_trials = 3;
+		o.ensemble = false;
+		o.refit = refits[c];
+		r = am_search_run(&cfg, &err);
+		CHECK(r != NULL && r->model != NULL && !r->is_ensemble);
+		if (r == NULL || r->model == NULL)
+			continue;
+		if (refits[c] == AM_REFIT_ALL_ROWS)
+		{
+			CHECK(r->model->family == f && r->n_members == 0);
+			continue;
+		}
+		CHECK(am_ensemble_member_family(r->model) == f);
+		CHECK(r->n_members == 1 && r->fold_models[0] == 5);
+		for (int m = 0; m < 5; m++)
+			CHECK(am_ensemble_member(r->model, m, &w) != NULL && fabs(w - 0.2) < 1e-15);
+		CHECK(am_ensemble_member(r->model, 5, NULL) == NULL);
+		for (int i = 0; i < r->n_valid; i++)
+		{
+			int			row = r->valid_rows[i],
+						hits = 0;
+
+			for (int j = 0; j < d->n_features; j++)
+				raw[j] = d->x[j][row];
+			for (int m = 0; m < 5; m++)
+			{
+				am_model_predict_row(am_ensemble_member(r->model, m, NULL), raw, &out);
+				hits += fabs(out - r->valid_pred[i]) <= 1e-12;
+			}
+			unmatched += hits == 0;
+		}
+		CHECK(unmatched == 0);
+	}
+	{
+		AmTrainOptions o;
+		AmSearchConfig cfg;
+		AmSearchResult *r;
+		AmErr		err;
+
+		search_config(&cfg, &o, d, s);
+		cfg.families[0] = am_family_lookup("linear");
+		cfg.n_families = 1;
+		cfg.max_trials = 2;
+		r = am_search_run(&cfg, &err);
+		CHECK(r != NULL && r->model->family == cfg.families[0] && r->n_members == 0);
+	}
+}
+
+/*
  * Pruning: a family's first complete trial always runs every fold (it is
  * the family's reference point and leaderboard score); a pruned trial
  * stopped between folds.
@@ -1048,6 +1125,7 @@ main(void)
 	RUN(test_contributions);
 	RUN(test_search_space);
 	RUN(test_search_run);
+	RUN(test_search_fold_models);
 	RUN(test_search_pruning);
 	RUN(test_search_repeats);
 	RUN(test_search_ensemble_unseen);
