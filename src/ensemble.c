@@ -564,7 +564,7 @@ am_ensemble_member_family(const AmModel *m)
 
 const AmFamily am_ensemble_family = {
 	.name = "ensemble",
-	.description = "weighted ensemble of the best trials (greedy selection)",
+	.description = "weighted ensemble of the best trials (greedy selection) or of fold models",
 	.format_version = ENSEMBLE_FORMAT_VERSION,
 	.relative_cost = 0,
 	.internal = true,

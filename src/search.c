@@ -1263,11 +1263,62 @@ fit_final(Search *s, const AmTrial *t, bool bag, double weight, AmModel **out,
 	return true;
 }
 
+/* Seconds of a trial's final fits: k fold fits, or a refit on k / (k - 1) times a fold's rows. */
+static double
+final_fit_seconds(const Search *s, const AmTrial *t, bool bag)
+{
+	double		per_fold = t->n_folds > 0 ? t->fit_seconds / t->n_folds : 0.0;
+	int			k = s->val.k;
+
+	return bag ? per_fold * k : k > 1 ? per_fold * k / (k - 1.0) : per_fold;
+}
+
+/*
+ * Which members keep their fold models (bags_fold_models()): the heaviest
+ * first, while all models still fit in one ensemble and, under a time
+ * budget, their fits (as long as the trials' fold fits were) end within it.
+ */
+static void
+choose_fold_models(const Search *s, bool *bag)
+{
+	const AmSearchResult *res = s->res;
+	int			order[AM_MAX_ENSEMBLE];
+	int			n_models = res->n_members;
+	double		seconds = 0.0;
+
+	for (int m = 0; m < res->n_members; m++)
+	{
+		int			k = m;
+
+		bag[m] = false;
+		seconds += final_fit_seconds(s, &res->trials[res->member_trials[m]], false);
+		while (k > 0 && res->member_weights[order[k - 1]] < res->member_weights[m])
+		{
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = m;
+	}
+	for (int i = 0; i < res->n_members; i++)
+	{
+		int			m = order[i];
+		const AmTrial *t = &res->trials[res->member_trials[m]];
+		double		more = final_fit_seconds(s, t, true) - final_fit_seconds(s, t, false);
+
+		if (!bags_fold_models(s, t->family) || n_models + s->val.k - 1 > AM_MAX_ENSEMBLE)
+			continue;
+		if (s->cfg->time_budget > 0 &&
+			am_now() - s->started + seconds + more > s->cfg->time_budget)
+			continue;
+		bag[m] = true;
+		n_models += s->val.k - 1;
+		seconds += more;
+	}
+}
+
 /*
  * Fit the final model: the chosen trial, or the ensemble's members, each
- * refit on all rows or as its fold models (bags_fold_models()); fold models
- * only when all of them fit in one ensemble and, under a time budget, when
- * their fits (as long as the trials' fold fits were) end within it.
+ * refit on all rows or as its fold models (choose_fold_models()).
  */
 static bool
 refit(Search *s, AmErr *err)
@@ -1275,10 +1326,8 @@ refit(Search *s, AmErr *err)
 	AmSearchResult *res = s->res;
 	AmModel    *models[AM_MAX_ENSEMBLE];
 	double		weights[AM_MAX_ENSEMBLE];
-	int			n_models = 0,
-				needed = 0;
-	double		seconds = 0.0;	/* estimated, from the members' fold fits */
-	bool		bag = false;
+	bool		bag[AM_MAX_ENSEMBLE];
+	int			n_models = 0;
 
 	am_set_deadline(0);			/* the final model is fitted whatever the time */
 	if (!res->is_ensemble)
@@ -1287,32 +1336,17 @@ refit(Search *s, AmErr *err)
 		res->member_trials[0] = res->best;
 		res->member_weights[0] = 1.0;
 	}
+	choose_fold_models(s, bag);
 	for (int m = 0; m < res->n_members; m++)
 	{
 		const AmTrial *t = &res->trials[res->member_trials[m]];
-		bool		b = bags_fold_models(s, t->family);
-		double		per_fold = t->n_folds > 0 ? t->fit_seconds / t->n_folds : 0.0;
 
-		needed += b ? s->val.k : 1;
-		/* a refit sees k / (k - 1) times a fold's rows */
-		seconds += b ? per_fold * s->val.k :
-			s->val.k > 1 ? per_fold * s->val.k / (s->val.k - 1.0) : per_fold;
-		bag |= b;
-	}
-	/* at most one ensemble's members, and within what is left of the time budget */
-	bag &= needed <= AM_MAX_ENSEMBLE &&
-		(s->cfg->time_budget <= 0 || am_now() - s->started + seconds <= s->cfg->time_budget);
-	for (int m = 0; m < res->n_members; m++)
-	{
-		const AmTrial *t = &res->trials[res->member_trials[m]];
-		bool		b = bag && bags_fold_models(s, t->family);
-
-		if (!fit_final(s, t, b, res->member_weights[m], models, weights, &n_models, err))
+		if (!fit_final(s, t, bag[m], res->member_weights[m], models, weights, &n_models, err))
 			return false;
 		res->member_trials[m] = t->number;
-		res->fold_models[m] = b ? s->val.k : 0;
+		res->fold_models[m] = bag[m] ? s->val.k : 0;
 	}
-	if (!res->is_ensemble && !bag)
+	if (!res->is_ensemble && !bag[0])
 		res->n_members = 0;
 	res->model = n_models == 1 ? models[0] :
 		am_ensemble_model(s->cfg->schema, models, weights, n_models);
