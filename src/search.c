@@ -466,6 +466,13 @@ fit_fold(void *arg, AmErr *err)
 						fa->n_train, cfg->weights, fa->s->prepared[fa->fs->index], fa->seed, err);
 }
 
+/* The seed of a trial's fit on fold f: its fold models are fitted with it again. */
+static uint64_t
+fold_seed(const AmSearchConfig *cfg, const AmTrial *t, int f)
+{
+	return am_seed_derive(cfg->options->seed, (uint64_t) t->number * 1000 + f);
+}
+
 static void
 run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 {
@@ -515,7 +522,7 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 		fa.t = t;
 		fa.train = train;
 		fa.n_train = n_train;
-		fa.seed = am_seed_derive(cfg->options->seed, (uint64_t) t->number * 1000 + f);
+		fa.seed = fold_seed(cfg, t, f);
 		/*
 		 * A fold that does not fit in memory fails its trial, not the search;
 		 * once there is a best model, a fit gives up when the budget is spent.
@@ -1251,9 +1258,7 @@ fit_final(Search *s, const AmTrial *t, bool bag, double weight, AmModel **out,
 		am_check_interrupts();
 		split_fold(&s->val, d->n_rows, f, &train, &n_train, &valid, &n_valid);
 		out[*n_out] = am_model_fit(d, cfg->schema, t->family, &t->params, train, n_train,
-								   cfg->weights, prepared,
-								   am_seed_derive(cfg->options->seed,
-												  (uint64_t) t->number * 1000 + f), err);
+								   cfg->weights, prepared, fold_seed(cfg, t, f), err);
 		am_free(train);
 		am_free(valid);
 		weights[(*n_out)++] = weight / s->val.k;
