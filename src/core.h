@@ -52,6 +52,24 @@ extern char *am_strndup(const char *s, size_t len);
 #define AM_NEW0(type, n)	((type *) am_alloc0_array((n), sizeof(type)))
 
 /*
+ * Scratch that usually fits a buffer on the caller's stack: the buffer when
+ * it holds n elements, else an allocation; am_scratch_release() frees only
+ * the latter.  Scoring one row (automl.predict) then allocates nothing.
+ */
+static inline void *
+am_scratch(void *stack, size_t stack_bytes, size_t n, size_t elem_size)
+{
+	return n <= stack_bytes / elem_size ? stack : am_alloc_array(n, elem_size);
+}
+
+static inline void
+am_scratch_release(void *p, const void *stack)
+{
+	if (p != stack)
+		am_free(p);
+}
+
+/*
  * Scratch scopes: everything allocated between am_scope_begin() and the
  * matching am_scope_end() is released by it (a child memory context in the
  * server; nothing in tests).  Used around each trial and fold.

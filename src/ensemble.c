@@ -291,6 +291,29 @@ ensemble_predict(const void *model, const double *x, size_t ld, int n, double *o
 		am_free(preds[i]);
 }
 
+/*
+ * One raw row, as automl.predict scores it: each member scores the row with
+ * its own scratch (members of up to 16 outputs on the stack), so a row
+ * allocates nothing.
+ */
+static void
+ensemble_predict_row(const void *model, const double *raw, double *out)
+{
+	const EnsembleModel *e = model;
+	int			outs = am_task_outputs(e->task, e->n_classes);
+	double		stack[AM_MAX_ENSEMBLE * 16];
+	double	   *all = am_scratch(stack, sizeof(stack), (size_t) e->n * outs, sizeof(double));
+	double	   *preds[AM_MAX_ENSEMBLE] = {0};
+
+	for (int i = 0; i < e->n; i++)
+	{
+		preds[i] = all + (size_t) i * outs;
+		am_model_predict_row(e->members[i], raw, preds[i]);
+	}
+	am_ensemble_combine(e->task, e->n_classes, preds, e->weights, e->n, 1, out);
+	am_scratch_release(all, stack);
+}
+
 static void *
 ensemble_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
 {
@@ -574,6 +597,7 @@ const AmFamily am_ensemble_family = {
 	.n_params = 0,
 	.fit = ensemble_fit,
 	.predict = ensemble_predict,
+	.predict_row = ensemble_predict_row,
 	.serialize = ensemble_serialize,
 	.deserialize = ensemble_deserialize,
 	.importance = ensemble_importance,

@@ -279,12 +279,48 @@ kernel_fit(const AmFitInput *in, const AmParams *p, AmErr *err)
 	return km;
 }
 
+/*
+ * One row (automl.predict): each kernel value is added to the outputs as it
+ * is computed, in the order the blocked path adds them, so the result is the
+ * same and nothing is allocated.
+ */
+static void
+kernel_predict_one(const KernelModel *km, const double *x, size_t ld, double *out)
+{
+	for (int c = 0; c < km->k; c++)
+		out[c] = km->intercept[c];
+	for (int l = 0; l < km->m; l++)
+	{
+		const double *lm = km->landmarks + (size_t) l * km->p;
+		double		acc = 0.0,
+					v;
+
+		for (int j = 0; j < km->p; j++)
+		{
+			double		d = x[(size_t) j * ld] - lm[j];
+
+			acc += d * d;
+		}
+		v = exp(-km->g * acc);
+		for (int c = 0; c < km->k; c++)
+			out[c] += km->coef[(size_t) c * km->m + l] * v;
+	}
+	am_linear_link(km->task, km->k, out, 1);
+}
+
 static void
 kernel_predict(const void *model, const double *x, size_t ld, int n, double *out)
 {
 	const KernelModel *km = model;
 	int			nb_max = n < KERNEL_BLOCK_ROWS ? n : KERNEL_BLOCK_ROWS;
-	double	   *kv = AM_NEW(double, (size_t) (nb_max > 0 ? nb_max : 1) * km->m);
+	double	   *kv;
+
+	if (n == 1)
+	{
+		kernel_predict_one(km, x, ld, out);
+		return;
+	}
+	kv = AM_NEW(double, (size_t) (nb_max > 0 ? nb_max : 1) * km->m);
 
 	for (int r0 = 0; r0 < n; r0 += KERNEL_BLOCK_ROWS)
 	{

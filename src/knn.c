@@ -45,6 +45,8 @@
 /* Queries per block; reference rows per dgemm (block of 2 MB of distances). */
 #define KNN_QUERY_BLOCK 256
 #define KNN_REF_BLOCK 1024
+/* a search's scratch on the stack: one query with up to about 190 neighbours */
+#define KNN_STACK_BYTES 24576
 /* Floor added to each class frequency: keeps log loss finite (see aggregate). */
 #define KNN_PROB_FLOOR 1e-6
 /* Floor of d in the 1/d weights, so they cannot overflow. */
@@ -305,41 +307,46 @@ typedef struct KnnSearch
 	double	   *acc;			/* KNN_REF_BLOCK exact distances (exact scan) */
 	KnnNeighbour *nbr;			/* per query: k neighbours, nearest first */
 	int		   *n_nbr;			/* per query */
+	void	   *block;			/* all of the above */
+	void	   *stack;			/* the caller's buffer, when block is it */
 } KnnSearch;
 
+/*
+ * Lay the search's arrays out in one block: from the caller's stack buffer
+ * when they fit (one row, as automl.predict scores it: no allocation), else
+ * allocated under the memory budget.  Doubles and neighbours first, so every
+ * array is aligned.
+ */
 static void
-knn_search_init(KnnSearch *s, int k, int max_queries)
+knn_search_init(KnnSearch *s, int k, int max_queries, void *stack, size_t stack_bytes)
 {
 	size_t		q = (size_t) max_queries;
+	size_t		cap = 2 * (size_t) k + 32;
+	size_t		n_doubles = KNN_REF_BLOCK * q + q + q * cap + KNN_REF_BLOCK;
+	size_t		bytes = n_doubles * sizeof(double) + q * k * sizeof(KnnNeighbour) +
+		(q * cap + 2 * q) * sizeof(int) + q * sizeof(bool);
 
 	s->k = k;
-	s->cap = 2 * k + 32;
-	am_memory_reserve(sizeof(double) * (KNN_REF_BLOCK * q + 2 * KNN_REF_BLOCK) +
-					  q * s->cap * (sizeof(double) + sizeof(int)) +
-					  q * k * sizeof(KnnNeighbour), "knn distance block");
-	s->dist = AM_NEW(double, KNN_REF_BLOCK * q);
-	s->qnorm2 = AM_NEW(double, q);
-	s->cand_d = AM_NEW(double, q * s->cap);
-	s->cand_i = AM_NEW(int, q * s->cap);
-	s->n_cand = AM_NEW(int, q);
-	s->exact_scan = AM_NEW(bool, q);
-	s->acc = AM_NEW(double, KNN_REF_BLOCK);
-	s->nbr = AM_NEW(KnnNeighbour, q * k);
-	s->n_nbr = AM_NEW(int, q);
+	s->cap = (int) cap;
+	if (bytes > stack_bytes)
+		am_memory_reserve(bytes, "knn distance block");
+	s->block = am_scratch(stack, stack_bytes, bytes, 1);
+	s->stack = stack;
+	s->dist = s->block;
+	s->qnorm2 = s->dist + KNN_REF_BLOCK * q;
+	s->cand_d = s->qnorm2 + q;
+	s->acc = s->cand_d + q * cap;
+	s->nbr = (KnnNeighbour *) (s->acc + KNN_REF_BLOCK);
+	s->cand_i = (int *) (s->nbr + q * k);
+	s->n_cand = s->cand_i + q * cap;
+	s->n_nbr = s->n_cand + q;
+	s->exact_scan = (bool *) (s->n_nbr + q);
 }
 
 static void
 knn_search_free(KnnSearch *s)
 {
-	am_free(s->dist);
-	am_free(s->qnorm2);
-	am_free(s->cand_d);
-	am_free(s->cand_i);
-	am_free(s->n_cand);
-	am_free(s->exact_scan);
-	am_free(s->acc);
-	am_free(s->nbr);
-	am_free(s->n_nbr);
+	am_scratch_release(s->block, s->stack);
 }
 
 /* Total order on neighbours: distance (NaN last), then reference index. */
@@ -599,10 +606,11 @@ knn_predict(const void *model, const double *x, size_t ld, int n, double *out)
 	KnnSearch	s;
 	int			k = knn_effective_k(m);
 	int			block = n < KNN_QUERY_BLOCK ? n : KNN_QUERY_BLOCK;
+	double		stack[KNN_STACK_BYTES / sizeof(double)];
 
 	if (n <= 0)
 		return;
-	knn_search_init(&s, k, block);
+	knn_search_init(&s, k, block, stack, sizeof(stack));
 	for (int q0 = 0; q0 < n; q0 += KNN_QUERY_BLOCK)
 	{
 		int			nq = n - q0 < KNN_QUERY_BLOCK ? n - q0 : KNN_QUERY_BLOCK;

@@ -39,6 +39,8 @@
 #define MLP_ADAM_B2 0.999
 #define MLP_ADAM_EPS 1e-8
 #define MLP_PREDICT_BLOCK 512
+/* scoring scratch on the stack: the widest two hidden layers and 256 outputs */
+#define MLP_STACK_VALUES (MLP_MAX_LAYERS * MLP_MAX_UNITS + 256)
 /* A batch is one uninterruptible dgemm per layer: bounded like kernels.c's blocks. */
 #define MLP_MAX_BATCH 4096
 
@@ -568,12 +570,19 @@ mlp_predict(const void *model, const double *x, size_t ld, int n, double *out)
 	MlpLayout	l;
 	int			block = n < MLP_PREDICT_BLOCK ? n : MLP_PREDICT_BLOCK;
 	double	   *h[MLP_MAX_LAYERS + 1];
+	double		stack[MLP_STACK_VALUES];	/* one row's activations */
+	double	   *all;
+	size_t		values = 0;
 
 	if (n <= 0)
 		return;
 	mlp_layout(&l, m->p, m->units, m->layers, m->outs);
 	for (int t = 0; t < l.n_layers; t++)
-		h[t] = AM_NEW(double, (size_t) block * l.out[t]);
+		values += (size_t) block * l.out[t];
+	all = am_scratch(stack, sizeof(stack), values, sizeof(double));
+	h[0] = all;
+	for (int t = 1; t < l.n_layers; t++)
+		h[t] = h[t - 1] + (size_t) block * l.out[t - 1];
 	for (int r0 = 0; r0 < n; r0 += MLP_PREDICT_BLOCK)
 	{
 		int			nb = n - r0 < MLP_PREDICT_BLOCK ? n - r0 : MLP_PREDICT_BLOCK;
@@ -611,8 +620,7 @@ mlp_predict(const void *model, const double *x, size_t ld, int n, double *out)
 			}
 		}
 	}
-	for (int t = 0; t < l.n_layers; t++)
-		am_free(h[t]);
+	am_scratch_release(all, stack);
 }
 
 /*

@@ -28,7 +28,9 @@ am_model_init_scratch(AmModel *m)
 void
 am_model_predict_row(AmModel *m, const double *raw, double *out)
 {
-	if (m->fused != NULL)
+	if (m->family->predict_row != NULL)
+		m->family->predict_row(m->fitted, raw, out);
+	else if (m->fused != NULL)
 		m->family->predict_fused(m->fused, raw, 1, 1, out);
 	else if (m->family->encoding == AM_ENCODING_DENSE)
 	{

@@ -145,6 +145,12 @@ typedef struct AmFamily
 	void		(*predict) (const void *model, const double *x, size_t ld, int n,
 							double *out);
 
+	/*
+	 * Optional: score one raw row (stride 1) without allocating, for models
+	 * made of whole models (ensembles); am_model_predict_row() uses it.
+	 */
+	void		(*predict_row) (const void *model, const double *raw, double *out);
+
 	void		(*serialize) (const void *model, AmWriter *w);
 	/* Must check everything it reads against p, task and n_classes. */
 	void	   *(*deserialize) (AmReader *r, int p, AmTask task, int n_classes,

@@ -61,6 +61,7 @@
 #define NB_MAX_TABLE ((size_t) 1 << 26)
 #define NB_MAX_CODES 10000000
 #define NB_TERMS_PER_CHECK 1e6
+#define NB_STACK_CLASSES 64		/* scoring scratch on the stack up to this many classes */
 
 typedef struct NbFeature
 {
@@ -470,8 +471,9 @@ static void
 nb_predict(const void *model, const double *x, size_t ld, int n, double *out)
 {
 	const NbModel *m = model;
-	double	   *margin = AM_NEW(double, m->k);
-	double	   *term = AM_NEW(double, m->k);
+	double		stack[2 * NB_STACK_CLASSES];
+	double	   *margin = am_scratch(stack, sizeof(stack), 2 * (size_t) m->k, sizeof(double));
+	double	   *term = margin + m->k;
 	/* about a million terms between interrupt checks */
 	int			rows_per_check = (int) fmax(1.0, NB_TERMS_PER_CHECK / ((double) m->p * m->k));
 
@@ -485,8 +487,7 @@ nb_predict(const void *model, const double *x, size_t ld, int n, double *out)
 		else
 			softmax(margin, m->k, out + (size_t) i * m->k);
 	}
-	am_free(margin);
-	am_free(term);
+	am_scratch_release(margin, stack);
 }
 
 static bool

@@ -11,6 +11,9 @@
 
 #include "core.h"
 
+/* every allocation counts here: a test checks that scoring a row makes none */
+size_t		am_test_allocations = 0;
+
 static void
 out_of_memory(size_t size)
 {
@@ -23,6 +26,7 @@ am_alloc(size_t size)
 {
 	void	   *p = malloc(size ? size : 1);
 
+	am_test_allocations++;
 	if (p == NULL)
 		out_of_memory(size);
 	return p;
@@ -33,6 +37,7 @@ am_alloc0(size_t size)
 {
 	void	   *p = calloc(1, size ? size : 1);
 
+	am_test_allocations++;
 	if (p == NULL)
 		out_of_memory(size);
 	return p;
@@ -43,6 +48,7 @@ am_realloc(void *ptr, size_t size)
 {
 	void	   *p = realloc(ptr, size ? size : 1);
 
+	am_test_allocations++;
 	if (p == NULL)
 		out_of_memory(size);
 	return p;

@@ -1874,6 +1874,89 @@ test_kernel_edges(void)
 	}
 }
 
+/* ---------- scoring one row allocates nothing ---------- */
+
+extern size_t am_test_allocations;	/* core_std.c: every am_alloc() counts */
+
+/*
+ * automl.predict() scores one row per call: after the first call (which may
+ * set up the model's scratch once) no family allocates for a row, whatever
+ * the task, so a query pays for its rows and not for the allocator.
+ */
+static void
+check_row_allocations(AmModel *m, const AmDataset *d, const char *what)
+{
+	double		raw[4],
+				out[8];
+	size_t		before;
+
+	for (int j = 0; j < 4; j++)
+		raw[j] = d->x[j][0];
+	am_model_predict_row(m, raw, out);
+	before = am_test_allocations;
+	for (int i = 0; i < d->n_rows; i++)
+	{
+		for (int j = 0; j < 4; j++)
+			raw[j] = d->x[j][i];
+		am_model_predict_row(m, raw, out);
+	}
+	if (am_test_allocations != before)
+		fprintf(stderr, "%s (task %d): %zu allocations for %d rows\n", what, (int) d->task,
+				am_test_allocations - before, d->n_rows);
+	CHECK(am_test_allocations == before);
+}
+
+static void
+test_single_row_allocates_nothing(void)
+{
+	const AmTask tasks[] = {AM_TASK_BINARY, AM_TASK_MULTICLASS, AM_TASK_REGRESSION};
+	int			n = 120;
+
+	for (int t = 0; t < 3; t++)
+	{
+		AmDataset  *d = dataset_new(n, 4, tasks[t], tasks[t] == AM_TASK_MULTICLASS ? 3 : 2);
+		int			k = tasks[t] == AM_TASK_MULTICLASS ? 3 : 2;
+		AmModel    *members[AM_MAX_ENSEMBLE];
+		double		weights[AM_MAX_ENSEMBLE];
+		int			n_members = 0;
+		AmModel    *ens;
+		AmRng		rng;
+
+		am_rng_seed(&rng, 5);
+		dataset_categorical(d, 3, 4);
+		for (int i = 0; i < n; i++)
+		{
+			d->x[0][i] = am_rng_normal(&rng) + (i % k ? 1.5 : 0.0);
+			d->x[1][i] = i % 11 == 0 ? NAN : am_rng_normal(&rng);
+			d->x[2][i] = am_rng_uniform(&rng);
+			d->x[3][i] = i % 13 == 0 ? NAN : (double) am_rng_below(&rng, 3);
+			d->y[i] = tasks[t] == AM_TASK_REGRESSION ? d->x[0][i] + 0.1 * am_rng_normal(&rng) :
+				(double) (i % k);
+		}
+		for (int fi = 0; fi < am_family_count(); fi++)
+		{
+			const AmFamily *f = am_family_at(fi);
+			AmParams	p = {0};
+			AmModel    *m;
+
+			if (f->internal || !(f->tasks & (1u << tasks[t])))
+				continue;
+			m = fit_model(d, f->name, &p, NULL, n);
+			CHECK(m != NULL);
+			if (m == NULL)
+				continue;
+			check_row_allocations(m, d, f->name);
+			check_single_row(m, d, n);
+			weights[n_members] = 1.0 + n_members;
+			members[n_members++] = m;
+		}
+		/* an ensemble of all of them (as the search keeps, fold models too) */
+		ens = am_ensemble_model(members[0]->schema, members, weights, n_members);
+		check_row_allocations(ens, d, "ensemble");
+		check_single_row(ens, d, n);
+	}
+}
+
 int
 main(void)
 {
@@ -1894,5 +1977,6 @@ main(void)
 	RUN(test_kernel_exact);
 	RUN(test_kernel_learns);
 	RUN(test_kernel_edges);
+	RUN(test_single_row_allocates_nothing);
 	return unit_report("test_families");
 }
