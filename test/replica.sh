@@ -5,7 +5,9 @@
 # The standby scores with the models trained on the primary, gives the same
 # predictions, sees a deploy on the primary in its next statement (also in a
 # session whose backend already cached the old version), explains and batch
-# scores, refuses to train, and logs no errors.  Run by test/check.sh.
+# scores, refuses to train, and logs no errors.  The standby preloads the
+# library (shared_preload_libraries), the primary loads it on first use.
+# Run by test/check.sh.
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
 . test/lib/cluster.sh
@@ -40,6 +42,9 @@ mkdir -p "$base/standby"
 [ "$(id -u)" = 0 ] && chown postgres: "$base/standby"
 cluster_run pg_basebackup -h "$base/primary" -p $primary_port -U postgres -D "$base/standby/data" -R -X stream -c fast
 sed -i "s|unix_socket_directories = .*|unix_socket_directories = '$base/standby'|" "$base/standby/data/postgresql.conf"
+# the standby loads the library at start (README: every backend and parallel
+# worker then starts with it), so the preloaded path is tested here too
+echo "shared_preload_libraries = 'automl'" >>"$base/standby/data/postgresql.conf"
 OPENBLAS_NUM_THREADS=1 cluster_run pg_ctl -D "$base/standby/data" -w -t 60 -o "-p $standby_port" \
 	-l "$base/standby/server.log" start >/dev/null
 standby="-h $base/standby -p $standby_port -U postgres"
@@ -55,6 +60,7 @@ wait_for_replay() {
 }
 check "standby caught up" wait_for_replay
 check_eq "standby is in recovery" "$(q $standby -d rep -c 'SELECT pg_is_in_recovery()')" t
+check_eq "standby preloads the library" "$(q $standby -d rep -c 'SHOW shared_preload_libraries')" automl
 
 probe="SELECT round(automl.predict('prog', d)::numeric, 9) FROM diabetes d WHERE id = 7"
 v1=$(q $primary -d rep -c "$probe")
@@ -63,6 +69,15 @@ check "versions 1 and 2 predict differently" [ "$v1" != "$v2" ]
 check_eq "standby scores like the primary" "$(q $standby -d rep -c "$probe")" "$v1"
 check_eq "all rows agree" "$(q $standby -d rep -c "SELECT md5(string_agg(automl.predict('prog', d)::text, ',' ORDER BY id)) FROM diabetes d")" \
 	"$(q $primary -d rep -c "SELECT md5(string_agg(automl.predict('prog', d)::text, ',' ORDER BY id)) FROM diabetes d")"
+
+# parallel workers on the standby score with the preloaded library: the same sum as one process
+parallel="-c parallel_setup_cost=0 -c parallel_tuple_cost=0 -c min_parallel_table_scan_size=0"
+sum_probe="SELECT round(sum(automl.predict('prog', d))::numeric, 6) FROM diabetes d"
+check_eq "parallel plan on the standby" "$(PGOPTIONS="$parallel -c max_parallel_workers_per_gather=2" \
+	q $standby -d rep -c "EXPLAIN $sum_probe" | grep -c Gather)" 1
+check_eq "parallel workers score like one process" \
+	"$(PGOPTIONS="$parallel -c max_parallel_workers_per_gather=2" q $standby -d rep -c "$sum_probe")" \
+	"$(PGOPTIONS="-c max_parallel_workers_per_gather=0" q $standby -d rep -c "$sum_probe")"
 
 # a standby session that has the deployed version cached
 session_open cached $standby -d rep
