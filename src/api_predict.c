@@ -213,15 +213,26 @@ automl_predict_label(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(label_of(score_row(fcinfo)));
 }
 
+/*
+ * A one-dimensional float8[] of n values, built in place: the result is the
+ * only allocation of a scored row (construct_array() would take a Datum
+ * array first).
+ */
 static ArrayType *
 float8_array(const double *v, int n)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * n);
+	Size		bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(float8) * n;
+	ArrayType  *a = palloc0(bytes);
 
-	for (int i = 0; i < n; i++)
-		elems[i] = Float8GetDatum(v[i]);
-	return construct_array(elems, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-						   TYPALIGN_DOUBLE);
+	Assert(n > 0);
+	SET_VARSIZE(a, bytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = FLOAT8OID;
+	ARR_DIMS(a)[0] = n;
+	ARR_LBOUND(a)[0] = 1;
+	memcpy(ARR_DATA_PTR(a), v, sizeof(float8) * n);
+	return a;
 }
 
 static ArrayType *
