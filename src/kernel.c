@@ -67,6 +67,26 @@ static const AmParamSpec kernel_params[] = {
 };
 
 /*
+ * The kernel value of one row of x (column-major, leading dimension ld)
+ * against landmark l: the squared differences summed in column order, as
+ * kernel_values() sums them for a block.
+ */
+static double
+kernel_value_one(const KernelModel *km, const double *x, size_t ld, int l)
+{
+	const double *lm = km->landmarks + (size_t) l * km->p;
+	double		acc = 0.0;
+
+	for (int j = 0; j < km->p; j++)
+	{
+		double		d = x[(size_t) j * ld] - lm[j];
+
+		acc += d * d;
+	}
+	return exp(-km->g * acc);
+}
+
+/*
  * Kernel values of n rows of x (column-major, leading dimension ld) against
  * the landmarks: kv is n x m, column-major.  Each value sums the squared
  * differences in column order, whatever n is.
@@ -81,16 +101,7 @@ kernel_values(const KernelModel *km, const double *x, size_t ld, int n, double *
 
 		if (n == 1)
 		{
-			/* one row (predict): the same sums, without the row loop */
-			double		acc = 0.0;
-
-			for (int j = 0; j < km->p; j++)
-			{
-				double		d = x[(size_t) j * ld] - lm[j];
-
-				acc += d * d;
-			}
-			out[0] = exp(-km->g * acc);
+			out[0] = kernel_value_one(km, x, ld, l);
 			continue;
 		}
 		for (int i = 0; i < n; i++)
@@ -291,17 +302,8 @@ kernel_predict_one(const KernelModel *km, const double *x, size_t ld, double *ou
 		out[c] = km->intercept[c];
 	for (int l = 0; l < km->m; l++)
 	{
-		const double *lm = km->landmarks + (size_t) l * km->p;
-		double		acc = 0.0,
-					v;
+		double		v = kernel_value_one(km, x, ld, l);
 
-		for (int j = 0; j < km->p; j++)
-		{
-			double		d = x[(size_t) j * ld] - lm[j];
-
-			acc += d * d;
-		}
-		v = exp(-km->g * acc);
 		for (int c = 0; c < km->k; c++)
 			out[c] += km->coef[(size_t) c * km->m + l] * v;
 	}

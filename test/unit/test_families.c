@@ -1878,11 +1878,7 @@ test_kernel_edges(void)
 
 extern size_t am_test_allocations;	/* core_std.c: every am_alloc() counts */
 
-/*
- * automl.predict() scores one row per call: after the first call (which may
- * set up the model's scratch once) no family allocates for a row, whatever
- * the task, so a query pays for its rows and not for the allocator.
- */
+/* No allocation while m scores d's rows one at a time, after a first call. */
 static void
 check_row_allocations(AmModel *m, const AmDataset *d, const char *what)
 {
@@ -1906,6 +1902,11 @@ check_row_allocations(AmModel *m, const AmDataset *d, const char *what)
 	CHECK(am_test_allocations == before);
 }
 
+/*
+ * automl.predict() scores one row per call: after the first call (which may
+ * set up the model's scratch once) no family allocates for a row, whatever
+ * the task, so a query pays for its rows and not for the allocator.
+ */
 static void
 test_single_row_allocates_nothing(void)
 {
@@ -1914,8 +1915,8 @@ test_single_row_allocates_nothing(void)
 
 	for (int t = 0; t < 3; t++)
 	{
-		AmDataset  *d = dataset_new(n, 4, tasks[t], tasks[t] == AM_TASK_MULTICLASS ? 3 : 2);
 		int			k = tasks[t] == AM_TASK_MULTICLASS ? 3 : 2;
+		AmDataset  *d = dataset_new(n, 4, tasks[t], k);
 		AmModel    *members[AM_MAX_ENSEMBLE];
 		double		weights[AM_MAX_ENSEMBLE];
 		int			n_members = 0;
