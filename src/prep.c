@@ -37,6 +37,102 @@ median_of(const double *col, const int *rows, int n)
 	return med;
 }
 
+/*
+ * Chi-square statistic's critical value at p = 0.01 for df degrees of
+ * freedom (Wilson-Hilferty; 6.58 for df 1 against the exact 6.63).
+ */
+static double
+chi2_critical_01(int df)
+{
+	double		a = 2.0 / (9.0 * df);
+	double		c = 1.0 - a + 2.326 * sqrt(a);
+
+	return df * c * c * c;
+}
+
+/*
+ * Do the rows missing feature j differ in target from the others beyond
+ * chance (p < 0.01)?  Classification: Pearson's chi-square of missing by
+ * class; regression: n r^2 of the missing indicator and the target (the
+ * two-group F test with the pooled variance).  Only then does the missing
+ * indicator earn a column: a column of chance is noise that a linear model
+ * fits on few rows (sklearn's SimpleImputer adds none by default).
+ */
+static bool
+missing_informative(const AmDataset *d, const double *col, const int *rows, int n)
+{
+	int			n_miss = 0;
+
+	for (int k = 0; k < n; k++)
+		n_miss += isnan(col[rows ? rows[k] : k]);
+	if (n_miss == 0 || n_miss == n)
+		return false;
+	if (d->task == AM_TASK_REGRESSION)
+	{
+		double		sum_m = 0.0,
+					sum_p = 0.0,
+					mean,
+					ss = 0.0,
+					diff,
+					var;
+
+		for (int k = 0; k < n; k++)
+		{
+			int			i = rows ? rows[k] : k;
+
+			if (isnan(col[i]))
+				sum_m += d->y[i];
+			else
+				sum_p += d->y[i];
+		}
+		mean = (sum_m + sum_p) / n;
+		for (int k = 0; k < n; k++)
+		{
+			int			i = rows ? rows[k] : k;
+
+			ss += (d->y[i] - mean) * (d->y[i] - mean);
+		}
+		var = ss / n;
+		if (!(var > 0.0))
+			return false;
+		diff = sum_m / n_miss - sum_p / (n - n_miss);
+		return diff * diff / (var * (1.0 / n_miss + 1.0 / (n - n_miss))) > chi2_critical_01(1);
+	}
+	else
+	{
+		int			k_classes = d->n_classes > 1 ? d->n_classes : 2;
+		int		   *miss = AM_NEW0(int, 2 * k_classes);
+		int		   *all = miss + k_classes;
+		int			present = 0;
+		double		chi2 = 0.0;
+
+		for (int k = 0; k < n; k++)
+		{
+			int			i = rows ? rows[k] : k;
+			int			c = (int) d->y[i];
+
+			if (c < 0 || c >= k_classes)
+				continue;
+			all[c]++;
+			miss[c] += isnan(col[i]);
+		}
+		for (int c = 0; c < k_classes; c++)
+		{
+			double		e_m = (double) all[c] * n_miss / n,
+						e_p = (double) all[c] * (n - n_miss) / n;
+			double		o_m = miss[c],
+						o_p = all[c] - miss[c];
+
+			if (all[c] == 0)
+				continue;
+			present++;
+			chi2 += (o_m - e_m) * (o_m - e_m) / e_m + (o_p - e_p) * (o_p - e_p) / e_p;
+		}
+		am_free(miss);
+		return present > 1 && chi2 > chi2_critical_01(present - 1);
+	}
+}
+
 AmPrep *
 am_prep_fit(const AmDataset *d, const int *rows, int n)
 {
@@ -111,8 +207,8 @@ am_prep_fit(const AmDataset *d, const int *rows, int n)
 			prep->fill[j] = fill;
 			prep->center[j] = mean;
 			prep->scale[j] = (var > 1e-24 * (1.0 + mean * mean)) ? sqrt(var) : 1.0;
-			prep->indicator[j] = missing;
-			out += 1 + (missing ? 1 : 0);
+			prep->indicator[j] = missing && missing_informative(d, col, rows, n);
+			out += 1 + (prep->indicator[j] ? 1 : 0);
 		}
 	}
 	prep->start[p] = out;

@@ -1,8 +1,9 @@
 /*
  * prep.h
  *	  Preprocessing for the dense-encoding families, fitted on training rows
- *	  and stored in the model: median imputation plus a missing indicator,
- *	  standardisation of numbers, and one-hot encoding of categories (a
+ *	  and stored in the model: median imputation plus a missing indicator
+ *	  where missing rows differ in target beyond chance, standardisation of
+ *	  numbers, and one-hot encoding of categories (a
  *	  column per kept level, one for "other" when training saw rare levels,
  *	  one for NULL when training saw NULLs; an unseen level at predict time
  *	  lands in "other", or in no column at all).

@@ -307,7 +307,11 @@ test_prep(void)
 	double		raw[3] = {NAN, 5.0, 7.0},
 				out[8];
 
-	d->x[0][3] = NAN;
+	/* x0 missing where the target is highest: an informative indicator */
+	for (int i = 0; i < 10; i++)
+		d->y[i] = i < 7 ? (double) i : 100.0 + i;
+	for (int i = 7; i < 10; i++)
+		d->x[0][i] = NAN;
 	p = am_prep_fit(d, NULL, 10);
 	/* x0: value + missing indicator; x1: value; x2: 2 levels + other (code 2) seen */
 	CHECK(p->n_out == 2 + 1 + 3);
@@ -319,11 +323,47 @@ test_prep(void)
 			s += m[2 * 10 + i];
 		CHECK_NEAR(s, 0.0, 1e-9);	/* x1 standardised */
 	}
-	CHECK(m[1 * 10 + 3] == 1.0);	/* missing indicator */
+	CHECK(m[1 * 10 + 8] == 1.0 && m[1 * 10 + 2] == 0.0);	/* missing indicator */
 	am_prep_transform_row(p, raw, out);
 	CHECK(out[1] == 1.0);		/* NaN -> indicator */
 	CHECK(out[3] == 0.0 && out[4] == 0.0 && out[5] == 1.0);	/* unseen -> other */
 	CHECK(am_prep_source_of(p, 0) == 0 && am_prep_source_of(p, 2) == 1 && am_prep_source_of(p, 5) == 2);
+
+	/* missing in rows whose targets are like the others': no indicator column */
+	for (int i = 0; i < 10; i++)
+		d->y[i] = (double) (i % 5);
+	d->x[0][7] = d->x[0][8] = d->x[0][9] = 1.0;
+	d->x[0][2] = d->x[0][6] = NAN;
+	p = am_prep_fit(d, NULL, 10);
+	CHECK(p->n_out == 1 + 1 + 3 && !p->indicator[0]);
+	am_prep_transform_row(p, raw, out);
+	CHECK(out[0] == (p->fill[0] - p->center[0]) / p->scale[0]);	/* NaN -> the median */
+
+	/* classification: missing only in class 1 of 40 rows is beyond chance */
+	{
+		AmDataset  *c = linear_dataset(40, AM_TASK_BINARY, 2);
+		int			n_miss = 0;
+
+		for (int i = 0; i < 40; i++)
+			if (c->y[i] == 1.0 && n_miss < 8)
+			{
+				c->x[0][i] = NAN;
+				n_miss++;
+			}
+		CHECK(n_miss == 8);
+		CHECK(am_prep_fit(c, NULL, 40)->indicator[0]);
+		/* the same count of missing values spread over the classes: chance */
+		for (int i = 0, moved = 0; i < 40; i++)
+			if (c->y[i] == 0.0 && moved < 4)
+			{
+				c->x[0][i] = NAN;
+				moved++;
+			}
+		for (int i = 0, kept = 0; i < 40; i++)
+			if (c->y[i] == 1.0 && isnan(c->x[0][i]) && kept++ >= 4)
+				c->x[0][i] = 1.0;
+		CHECK(!am_prep_fit(c, NULL, 40)->indicator[0]);
+	}
 }
 
 static AmSchema *
