@@ -70,6 +70,32 @@ SELECT name FROM automl.train('capped', 'wide_enough', 'y', exclude => '{id}',
 SELECT array_length(fold_scores, 1) AS folds FROM automl.trials WHERE name = 'capped';
 SELECT automl.train('bad', 'wide_enough', 'y', options => '{"cv_repeats": 11}');
 
+-- "prefer_simpler": the best trial of the simplest algorithm within one
+-- standard error of the winner (a trial or an ensemble) is kept in its
+-- place, from the same trials.  A step in a plus a band of b, both noisy:
+-- trees and their ensemble score a little better than a linear model, by
+-- less than the folds' noise
+CREATE TABLE step_and_band AS
+SELECT i AS id, a, b,
+       CASE WHEN abs(hashint4(i + 200000)) % 100 <
+                 CASE WHEN a > 500 THEN 75 ELSE 25 END + CASE WHEN abs(b - 500) < 150 THEN 15 ELSE 0 END
+            THEN 'heads' ELSE 'tails' END AS y
+  FROM (SELECT i, (abs(hashint4(i)) % 1000)::float8 AS a, (abs(hashint4(i + 100000)) % 1000)::float8 AS b
+          FROM generate_series(1, 400) i) g;
+SELECT name, algorithm FROM automl.train('plain', 'step_and_band', 'y', exclude => '{id}',
+    algorithms => '{gbm,forest,linear}', max_trials => 16);
+SELECT name, algorithm FROM automl.train('simpler', 'step_and_band', 'y', exclude => '{id}',
+    algorithms => '{gbm,forest,linear}', max_trials => 16, options => '{"prefer_simpler": true}');
+SELECT p.metrics->'validation' ? 'simpler_than' AS plain_passed_over,
+       s.metrics->'validation'->>'simpler_than' AS passed_over,
+       s.score < p.score AND s.score >= p.score - p.score_std / sqrt(5) AS within_one_se,
+       s.score = (SELECT max(score) FROM automl.trials t
+                   WHERE t.run_id = s.run_id AND t.algorithm = s.algorithm AND status = 'ok') AS its_best,
+       (SELECT array_agg(t.score ORDER BY trial) FROM automl.trials t WHERE t.run_id = p.run_id) =
+       (SELECT array_agg(t.score ORDER BY trial) FROM automl.trials t WHERE t.run_id = s.run_id) AS same_trials
+  FROM automl.models p, automl.models s WHERE p.name = 'plain' AND s.name = 'simpler';
+SELECT automl.train('bad', 'step_and_band', 'y', options => '{"prefer_simpler": 1}');
+
 -- the final model: on small data a family whose fits move with their rows
 -- (trees, neighbours, networks) is kept as its k fold models, averaged;
 -- "refit" asks for one model on all rows, or fold models of any family

@@ -239,6 +239,19 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 		am_str_append(&j, ", \"best_single\": ");
 		am_str_json_number(&j, res->trials[res->best].score);
 	}
+	if (res->simpler_than == AM_SIMPLER_THAN_ENSEMBLE)
+		am_str_append(&j, ", \"simpler_than\": \"ensemble\"");
+	else if (res->simpler_than >= 0)
+	{
+		/* "prefer_simpler" kept best_single over this higher-scoring trial */
+		const AmTrial *t = &res->trials[res->simpler_than];
+
+		am_str_appendf(&j, ", \"simpler_than\": {\"trial\": %d, \"algorithm\": ", t->number);
+		am_str_json_string(&j, t->family->name);
+		am_str_append(&j, ", \"score\": ");
+		am_str_json_number(&j, t->score);
+		am_str_append(&j, "}");
+	}
 	am_str_append(&j, ", \"ensemble\": ");
 	am_str_json_number(&j, res->ensemble_score);
 	am_str_append(&j, ", \"ensemble_unseen\": ");

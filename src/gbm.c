@@ -603,6 +603,7 @@ const AmFamily am_gbm_family = {
 	.description = "histogram gradient boosting (XGBoost / LightGBM style)",
 	.format_version = GBM_FORMAT_VERSION,
 	.relative_cost = 4,
+	.complexity = 4,
 	.bag_fold_models = true,
 	.encoding = AM_ENCODING_RAW,
 	.tasks = AM_TASKS_ALL,

@@ -450,6 +450,7 @@ const AmFamily am_kernel_family = {
 	.description = "RBF kernel ridge / kernel logistic regression on a Nystroem map",
 	.format_version = KERNEL_FORMAT_VERSION,
 	.relative_cost = 5,			/* n x m kernel values, then the linear solver on m columns */
+	.complexity = 3,
 	.encoding = AM_ENCODING_DENSE,
 	.tasks = AM_TASKS_ALL,
 	.params = kernel_params,

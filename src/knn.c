@@ -892,6 +892,7 @@ const AmFamily am_knn_family = {
 	.description = "k-nearest neighbours (Euclidean, brute force through BLAS)",
 	.format_version = KNN_FORMAT_VERSION,
 	.relative_cost = 2,			/* fit copies rows; scoring a fold is rows x rows */
+	.complexity = 2,
 	.bag_fold_models = true,
 	.encoding = AM_ENCODING_DENSE,
 	.tasks = AM_TASKS_ALL,

@@ -740,6 +740,7 @@ const AmFamily am_linear_family = {
 	.name = "linear",
 	.description = "ridge regression / L2 logistic regression",
 	.format_version = LINEAR_FORMAT_VERSION,
+	.complexity = 1,
 	.encoding = AM_ENCODING_DENSE,
 	.tasks = AM_TASKS_ALL,
 	.params = linear_params,

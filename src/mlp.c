@@ -736,6 +736,7 @@ const AmFamily am_mlp_family = {
 	.description = "multilayer perceptron (ReLU, Adam, early stopping)",
 	.format_version = MLP_FORMAT_VERSION,
 	.relative_cost = 10,		/* tens of epochs of forward and backward passes */
+	.complexity = 4,
 	.bag_fold_models = true,
 	.encoding = AM_ENCODING_DENSE,
 	.tasks = AM_TASKS_ALL,

@@ -113,6 +113,13 @@ typedef struct AmFamily
 	uint16_t	format_version; /* of the family's serialized payload */
 	double		relative_cost;	/* rough fit cost next to linear = 1 (0: 1) */
 	/*
+	 * How much a model of this family can fit to chance, as a rank (1: a
+	 * linear model ... 4: boosting, forests, networks): with "prefer_simpler"
+	 * the search keeps a lower rank's best trial when it scores within one
+	 * standard error of the best.
+	 */
+	int			complexity;
+	/*
 	 * Classification contributions add up to probabilities (forests, trees)
 	 * rather than to log-odds / softmax margins (linear, boosting).
 	 */

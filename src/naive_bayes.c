@@ -641,6 +641,7 @@ const AmFamily am_naive_bayes_family = {
 	.description = "naive Bayes: Gaussian numbers, smoothed categorical codes",
 	.format_version = NB_FORMAT_VERSION,
 	.relative_cost = 0.5,		/* one pass over the rows */
+	.complexity = 1,
 	.encoding = AM_ENCODING_RAW,
 	.tasks = AM_TASKS_CLASSIFICATION,
 	.params = nb_params,

@@ -339,6 +339,11 @@ am_options_parse(const char *json, size_t len, AmTrainOptions *o, AmErr *err)
 			if (!get_bool(val, key, &o->early_stopping, err))
 				return false;
 		}
+		else if (strcmp(key, "prefer_simpler") == 0)
+		{
+			if (!get_bool(val, key, &o->prefer_simpler, err))
+				return false;
+		}
 		else if (strcmp(key, "refit") == 0)
 		{
 			static const char *const kinds[] = {"auto", "all_rows", "folds", NULL};
@@ -383,7 +388,7 @@ am_options_parse(const char *json, size_t len, AmTrainOptions *o, AmErr *err)
 			am_err_set(err, AM_ERR_PARAM,
 					   "unrecognized option \"%s\" (valid options: seed, cv_folds, cv_repeats, validation, "
 					   "holdout_fraction, max_categories, ensemble, ensemble_size, early_stopping, "
-					   "class_weight, refit, resume, exclude_algorithms, hyperparameters)",
+					   "prefer_simpler, class_weight, refit, resume, exclude_algorithms, hyperparameters)",
 					   key);
 			return false;
 		}

@@ -6,7 +6,8 @@
  *	  {"seed": 0, "cv_folds": 5, "cv_repeats": 1, "validation": "auto",
  *	   "holdout_fraction": 0.2,
  *	   "max_categories": 100, "ensemble": true, "ensemble_size": 25,
- *	   "early_stopping": true, "class_weight": "balanced", "resume": false,
+ *	   "early_stopping": true, "prefer_simpler": false,
+ *	   "class_weight": "balanced", "resume": false,
  *	   "refit": "auto",
  *	   "exclude_algorithms": ["knn"],
  *	   "hyperparameters": {"linear": {"alpha": 0.01,           -- fixed
@@ -66,6 +67,7 @@ typedef struct AmTrainOptions
 	bool		ensemble;		/* try a greedy ensemble of the best trials */
 	int			ensemble_size;	/* selection rounds */
 	bool		early_stopping; /* prune trials that fall behind after a fold */
+	bool		prefer_simpler; /* keep a simpler family within one standard error */
 	AmRefit		refit;
 	bool		class_weight_balanced;
 	bool		resume;			/* warm start from the name's last run */

@@ -22,6 +22,9 @@
  *	     the best trials, each family's best among them; the ensemble is
  *	     kept only if it validates better, also when it and the single
  *	     best are each chosen without the fold that scores them.
+ *	     With "prefer_simpler", the winner (ensemble or trial) gives way to
+ *	     the best trial of a simpler family (model.h, complexity) that
+ *	     scores within one standard error of it over the folds.
  *	  6. The winner (or the ensemble's members) is refit on all rows, or
  *	     kept as the average of its k fold models ("refit" option; by
  *	     default for unstable families on small data).
@@ -1209,6 +1212,55 @@ choose_ensemble(Search *s)
 }
 
 /*
+ * The one-standard-error rule ("prefer_simpler"): the best stored trial of
+ * the simplest family (model.h, complexity) that scores within one standard
+ * error of the winner's mean over the folds takes the winner's place; an
+ * ensemble counts as more complex than any single model.  A simpler model
+ * about as good on the folds is cheaper to score and to explain, and less
+ * of what it fits is the chance that let the luckiest of many trials win.
+ */
+#define ENSEMBLE_COMPLEXITY 5
+
+static void
+prefer_simpler(Search *s)
+{
+	AmSearchResult *res = s->res;
+	AmMetric	metric = s->cfg->metric;
+	const AmTrial *top = &res->trials[res->best];
+	int			top_complexity = res->is_ensemble ? ENSEMBLE_COMPLEXITY : top->family->complexity;
+	double		se,
+				bound;
+	int			chosen = -1;
+
+	if (!s->cfg->options->prefer_simpler || top->n_folds < 2 || isnan(res->score_std))
+		return;
+	se = res->score_std / sqrt((double) top->n_folds);
+	bound = am_metric_greater_is_better(metric) ? res->score - se : res->score + se;
+	for (int i = 0; i < s->n_stored; i++)
+	{
+		const AmTrial *t = &res->trials[s->stored[i].trial];
+		const AmTrial *c = chosen >= 0 ? &res->trials[s->stored[chosen].trial] : NULL;
+
+		if (t->family->complexity >= top_complexity || am_metric_better(metric, bound, t->score))
+			continue;
+		if (c == NULL || t->family->complexity < c->family->complexity ||
+			(t->family->complexity == c->family->complexity &&
+			 am_metric_better(metric, t->score, c->score)))
+			chosen = i;
+	}
+	if (chosen < 0)
+		return;
+	res->simpler_than = res->is_ensemble ? AM_SIMPLER_THAN_ENSEMBLE : res->best;
+	res->is_ensemble = false;
+	res->n_members = 0;
+	res->best = s->stored[chosen].trial;
+	res->score = res->trials[res->best].score;
+	res->score_std = res->trials[res->best].score_std;
+	memcpy(res->valid_pred, s->stored[chosen].pred,
+		   sizeof(double) * (size_t) s->val.n_valid * s->outs);
+}
+
+/*
  * Does the final model average a family's fold models rather than refit it
  * on all rows?  Only with k folds; by default ("auto") for the families
  * whose fits move with their rows, on small data, where averaging the k
@@ -1419,6 +1471,7 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	s.outs = am_task_outputs(d->task, d->n_classes);
 	am_rng_seed(&s.rng, am_seed_derive(cfg->options->seed, 0x5EA7C4));
 	res->best = -1;
+	res->simpler_than = -1;
 	am_set_deadline(0);			/* none left over from a cancelled call */
 	init_families(&s);
 	if (!check_start_points(&s, err))
@@ -1514,6 +1567,7 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	if (cfg->on_phase)
 		cfg->on_phase(cfg->arg, "ensembling");
 	choose_ensemble(&s);
+	prefer_simpler(&s);
 	if (cfg->on_phase)
 		cfg->on_phase(cfg->arg, "refitting");
 	if (!refit(&s, err))

@@ -67,11 +67,19 @@ typedef struct AmSearchConfig
 	void	   *arg;
 } AmSearchConfig;
 
+#define AM_SIMPLER_THAN_ENSEMBLE (-2)
+
 typedef struct AmSearchResult
 {
 	int			n_trials;
 	AmTrial    *trials;
 	int			best;			/* best single trial (index), -1 when none */
+	/*
+	 * What "prefer_simpler" passed over for best, a simpler family's trial
+	 * within one standard error of it: the best-scoring trial (index), or
+	 * AM_SIMPLER_THAN_ENSEMBLE; -1 when nothing was.
+	 */
+	int			simpler_than;
 	AmModel    *model;			/* the final model: refit on all rows, or fold models */
 	/* validation */
 	int			n_folds;		/* folds (1 for a holdout, 0 for none) */

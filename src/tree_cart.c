@@ -56,6 +56,7 @@ const AmFamily am_tree_family = {
 	.description = "CART decision tree",
 	.format_version = TREE_FORMAT_VERSION,
 	.relative_cost = 1.5,
+	.complexity = 2,
 	.bag_fold_models = true,
 	.contributions_in_probability = true,
 	.encoding = AM_ENCODING_RAW,

@@ -899,6 +899,87 @@ test_search_ensemble_unseen(void)
 	CHECK(checked > 0);
 }
 
+/*
+ * "prefer_simpler": the same search, then the best trial of the simplest
+ * family within one standard error of the winner (trial or ensemble) kept
+ * in its place; no simpler family's best comes that close.
+ */
+static void
+test_search_prefer_simpler(void)
+{
+	static const char *const names[] = {"gbm", "forest", "knn", "linear"};
+	int			switched = 0;
+
+	for (int seed = 1; seed <= 6; seed++)
+	{
+		AmDataset  *d = linear_dataset(300, AM_TASK_BINARY, (uint64_t) seed);
+		AmSchema   *s;
+		AmTrainOptions o;
+		AmSearchConfig cfg;
+		AmSearchResult *plain,
+				   *simple;
+		AmErr		err;
+		double		se,
+					bound;
+		int			kept;
+
+		if (seed > 3)
+		{
+			/* coin flips: every family within the folds' noise of the winner */
+			AmRng		rng;
+
+			am_rng_seed(&rng, (uint64_t) seed);
+			for (int i = 0; i < d->n_rows; i++)
+				d->y[i] = am_rng_uniform(&rng) < 0.5 ? 1 : 0;
+		}
+		s = schema_for(d);
+		search_config(&cfg, &o, d, s);
+		for (int i = 0; i < 4; i++)
+			cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
+		cfg.max_trials = 24;
+		plain = am_search_run(&cfg, &err);
+		o.prefer_simpler = true;
+		simple = am_search_run(&cfg, &err);
+		CHECK(plain != NULL && simple != NULL);
+		if (plain == NULL || simple == NULL)
+			continue;
+		CHECK(plain->simpler_than == -1);
+		/* the same trials either way */
+		CHECK(plain->n_trials == simple->n_trials);
+		for (int i = 0; i < plain->n_trials; i++)
+			CHECK(plain->trials[i].score == simple->trials[i].score ||
+				  plain->trials[i].status != AM_TRIAL_OK);
+		if (simple->simpler_than == -1)
+		{
+			CHECK(simple->best == plain->best && simple->is_ensemble == plain->is_ensemble);
+			continue;
+		}
+		switched++;
+		CHECK(!simple->is_ensemble);
+		CHECK(simple->simpler_than == (plain->is_ensemble ? AM_SIMPLER_THAN_ENSEMBLE : plain->best));
+		se = plain->score_std / sqrt((double) plain->trials[plain->best].n_folds);
+		bound = plain->score - se;
+		kept = simple->trials[simple->best].family->complexity;
+		CHECK(simple->score == simple->trials[simple->best].score && simple->score >= bound);
+		CHECK(kept < (plain->is_ensemble ? 5 : plain->trials[plain->best].family->complexity));
+		/* nothing simpler, nor better of the same simplicity, was that close */
+		for (int i = 0; i < simple->n_trials; i++)
+		{
+			const AmTrial *t = &simple->trials[i];
+
+			if (t->status != AM_TRIAL_OK || t->score < bound)
+				continue;
+			CHECK(t->family->complexity >= kept);
+			if (t->family->complexity == kept)
+				CHECK(t->score <= simple->score);
+		}
+		/* the final model is the kept trial's */
+		CHECK(strcmp(simple->model->family->name, simple->trials[simple->best].family->name) == 0 ||
+			  strcmp(simple->model->family->name, "ensemble") == 0);
+	}
+	CHECK(switched > 0);
+}
+
 /* Greedy selection picks the better of two predictors, and can mix them. */
 static void
 test_ensemble_select(void)
@@ -1169,6 +1250,7 @@ main(void)
 	RUN(test_search_pruning);
 	RUN(test_search_repeats);
 	RUN(test_search_ensemble_unseen);
+	RUN(test_search_prefer_simpler);
 	RUN(test_ensemble_select);
 	RUN(test_ensemble_unseen);
 	RUN(test_ensemble_select_counts);
