@@ -116,7 +116,7 @@ typedef struct AmFamily
 	 * How much a model of this family can fit to chance, as a rank (1: a
 	 * linear model ... 4: boosting, forests, networks): with "prefer_simpler"
 	 * the search keeps a lower rank's best trial when it scores within one
-	 * standard error of the best.
+	 * standard error of the best.  0: as complex as 4.
 	 */
 	int			complexity;
 	/*

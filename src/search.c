@@ -1221,13 +1221,20 @@ choose_ensemble(Search *s)
  */
 #define ENSEMBLE_COMPLEXITY 5
 
+/* A family that states no complexity counts as the most complex single model. */
+static int
+complexity(const AmFamily *f)
+{
+	return f->complexity > 0 ? f->complexity : ENSEMBLE_COMPLEXITY - 1;
+}
+
 static void
 prefer_simpler(Search *s)
 {
 	AmSearchResult *res = s->res;
 	AmMetric	metric = s->cfg->metric;
 	const AmTrial *top = &res->trials[res->best];
-	int			top_complexity = res->is_ensemble ? ENSEMBLE_COMPLEXITY : top->family->complexity;
+	int			top_complexity = res->is_ensemble ? ENSEMBLE_COMPLEXITY : complexity(top->family);
 	double		se,
 				bound;
 	int			chosen = -1;
@@ -1241,10 +1248,10 @@ prefer_simpler(Search *s)
 		const AmTrial *t = &res->trials[s->stored[i].trial];
 		const AmTrial *c = chosen >= 0 ? &res->trials[s->stored[chosen].trial] : NULL;
 
-		if (t->family->complexity >= top_complexity || am_metric_better(metric, bound, t->score))
+		if (complexity(t->family) >= top_complexity || am_metric_better(metric, bound, t->score))
 			continue;
-		if (c == NULL || t->family->complexity < c->family->complexity ||
-			(t->family->complexity == c->family->complexity &&
+		if (c == NULL || complexity(t->family) < complexity(c->family) ||
+			(complexity(t->family) == complexity(c->family) &&
 			 am_metric_better(metric, t->score, c->score)))
 			chosen = i;
 	}
