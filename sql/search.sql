@@ -96,6 +96,20 @@ SELECT p.metrics->'validation' ? 'simpler_than' AS plain_passed_over,
   FROM automl.models p, automl.models s WHERE p.name = 'plain' AND s.name = 'simpler';
 SELECT automl.train('bad', 'step_and_band', 'y', options => '{"prefer_simpler": 1}');
 
+-- "patience" (default 100): the search ends once that many trials passed
+-- without the best gaining one standard error over the best of its last
+-- gain; the trials it ran are the first ones of the same search without it
+SELECT name, trials < 60 AS ended_early FROM automl.train('patient', 'wide_enough', 'y', exclude => '{id}',
+    algorithms => '{linear,knn}', max_trials => 60, options => '{"patience": 5}');
+SELECT name, trials FROM automl.train('impatient', 'wide_enough', 'y', exclude => '{id}',
+    algorithms => '{linear,knn}', max_trials => 60, options => '{"patience": 0}');
+SELECT p.metrics->'validation'->'converged' AS converged, i.metrics->'validation' ? 'converged' AS other_converged,
+       (SELECT array_agg(t.score ORDER BY trial) FROM automl.trials t WHERE t.run_id = p.run_id) =
+       (SELECT array_agg(t.score ORDER BY trial) FROM automl.trials t
+         WHERE t.run_id = i.run_id AND t.trial <= p.trials) AS same_first_trials
+  FROM automl.models p, automl.models i WHERE p.name = 'patient' AND i.name = 'impatient';
+SELECT automl.train('bad', 'wide_enough', 'y', options => '{"patience": -1}');
+
 -- the final model: on small data a family whose fits move with their rows
 -- (trees, neighbours, networks) is kept as its k fold models, averaged;
 -- "refit" asks for one model on all rows, or fold models of any family

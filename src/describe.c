@@ -239,6 +239,8 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 		am_str_append(&j, ", \"best_single\": ");
 		am_str_json_number(&j, res->trials[res->best].score);
 	}
+	if (res->converged)
+		am_str_append(&j, ", \"converged\": true");	/* ended by "patience" */
 	if (res->simpler_than == AM_SIMPLER_THAN_ENSEMBLE)
 		am_str_append(&j, ", \"simpler_than\": \"ensemble\"");
 	else if (res->simpler_than >= 0)

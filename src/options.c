@@ -25,6 +25,7 @@ am_options_init(AmTrainOptions *o)
 	o->ensemble = true;
 	o->ensemble_size = AM_DEFAULT_ENSEMBLE_SIZE;
 	o->early_stopping = true;
+	o->patience = AM_DEFAULT_PATIENCE;
 }
 
 static bool
@@ -339,6 +340,12 @@ am_options_parse(const char *json, size_t len, AmTrainOptions *o, AmErr *err)
 			if (!get_bool(val, key, &o->early_stopping, err))
 				return false;
 		}
+		else if (strcmp(key, "patience") == 0)
+		{
+			if (!get_int(val, key, 0, 1000000, &v, err))
+				return false;
+			o->patience = (int) v;
+		}
 		else if (strcmp(key, "prefer_simpler") == 0)
 		{
 			if (!get_bool(val, key, &o->prefer_simpler, err))
@@ -388,7 +395,7 @@ am_options_parse(const char *json, size_t len, AmTrainOptions *o, AmErr *err)
 			am_err_set(err, AM_ERR_PARAM,
 					   "unrecognized option \"%s\" (valid options: seed, cv_folds, cv_repeats, validation, "
 					   "holdout_fraction, max_categories, ensemble, ensemble_size, early_stopping, "
-					   "prefer_simpler, class_weight, refit, resume, exclude_algorithms, hyperparameters)",
+					   "prefer_simpler, patience, class_weight, refit, resume, exclude_algorithms, hyperparameters)",
 					   key);
 			return false;
 		}

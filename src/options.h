@@ -6,7 +6,7 @@
  *	  {"seed": 0, "cv_folds": 5, "cv_repeats": 1, "validation": "auto",
  *	   "holdout_fraction": 0.2,
  *	   "max_categories": 100, "ensemble": true, "ensemble_size": 25,
- *	   "early_stopping": true, "prefer_simpler": false,
+ *	   "early_stopping": true, "prefer_simpler": false, "patience": 100,
  *	   "class_weight": "balanced", "resume": false,
  *	   "refit": "auto",
  *	   "exclude_algorithms": ["knn"],
@@ -68,6 +68,7 @@ typedef struct AmTrainOptions
 	int			ensemble_size;	/* selection rounds */
 	bool		early_stopping; /* prune trials that fall behind after a fold */
 	bool		prefer_simpler; /* keep a simpler family within one standard error */
+	int			patience;		/* trials without a gain of one standard error; 0: none */
 	AmRefit		refit;
 	bool		class_weight_balanced;
 	bool		resume;			/* warm start from the name's last run */
@@ -83,6 +84,7 @@ typedef struct AmTrainOptions
 #define AM_DEFAULT_HOLDOUT_FRACTION 0.2
 #define AM_DEFAULT_HOLDOUT_MIN_ROWS 100000
 #define AM_DEFAULT_ENSEMBLE_SIZE 25
+#define AM_DEFAULT_PATIENCE 100
 #define AM_DEFAULT_BAG_MAX_ROWS 10000	/* "refit": "auto" averages fold models up to here */
 
 extern void am_options_init(AmTrainOptions *o);

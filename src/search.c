@@ -301,6 +301,9 @@ typedef struct Search
 	StoredPrediction stored[MAX_STORED_PREDICTIONS];
 	double	   *valid_y;		/* y of the validation rows */
 	double	   *scratch_pred;	/* n_valid x outputs of the running trial */
+	/* the best's last gain of a standard error or more ("patience") */
+	int			gain_trial;		/* index of that trial, -1 before any */
+	double		gain_score;
 } Search;
 
 static bool bags_fold_models(const Search *s, const AmFamily *f);
@@ -620,6 +623,36 @@ trails_clearly(const Search *s, const FamilyState *fs)
 	return fabs(best->score - fs->inc_score) > fmax(2.0 * std, 1e-3 * fabs(best->score));
 }
 
+/*
+ * A new best: a gain when it beats the best of the last gain by one of its
+ * standard errors (its fold std / sqrt(folds)); smaller steps add up.
+ */
+static void
+note_gain(Search *s, const AmTrial *t, int index)
+{
+	double		se = t->n_folds > 1 && !isnan(t->score_std) ?
+		t->score_std / sqrt((double) t->n_folds) : 0.0;
+
+	if (s->gain_trial < 0 || fabs(t->score - s->gain_score) >= se)
+	{
+		s->gain_trial = index;
+		s->gain_score = t->score;
+	}
+}
+
+/*
+ * Has the search gone "patience" trials since the best last gained a
+ * standard error?  Past that, on small data, further trials mostly find
+ * configurations that fit the folds' chance better.
+ */
+static bool
+converged(const Search *s)
+{
+	int			patience = s->cfg->options->patience;
+
+	return patience > 0 && s->gain_trial >= 0 && s->res->n_trials - 1 - s->gain_trial >= patience;
+}
+
 static void
 finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 {
@@ -635,7 +668,10 @@ finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 		if (!t->resumed)
 			store_prediction(s, index, t->score);
 		if (s->res->best < 0 || am_metric_better(metric, t->score, s->res->trials[s->res->best].score))
+		{
 			s->res->best = index;
+			note_gain(s, t, index);
+		}
 		if (!fs->has_inc || am_metric_better(metric, t->score, fs->inc_score))
 		{
 			/* a gain within the folds' noise moves the incumbent, but is no progress */
@@ -1479,6 +1515,7 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 	am_rng_seed(&s.rng, am_seed_derive(cfg->options->seed, 0x5EA7C4));
 	res->best = -1;
 	res->simpler_than = -1;
+	s.gain_trial = -1;
 	am_set_deadline(0);			/* none left over from a cancelled call */
 	init_families(&s);
 	if (!check_start_points(&s, err))
@@ -1537,8 +1574,9 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 		if (fs->space.n_dims == 0)
 			fs->done = true;	/* nothing to search */
 	}
-	/* then the local search, until a budget runs out */
-	while (trial_slots_left(&s) && !(have_best(&s) && over_budget(&s)))
+	/* then the local search, until a budget runs out or the best stops gaining */
+	while (trial_slots_left(&s) && !(have_best(&s) && over_budget(&s)) &&
+		   !(res->converged = converged(&s)))
 	{
 		FamilyState *fs = pick_family(&s);
 		double		u[AM_MAX_PARAMS];

@@ -110,6 +110,7 @@ typedef struct AmSearchResult
 	double		unseen_ensemble_score;
 	double		unseen_single_score;
 	bool		budget_exhausted;
+	bool		converged;		/* ended by "patience": no gain beyond the noise */
 	double		seconds;
 } AmSearchResult;
 

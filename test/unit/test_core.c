@@ -980,6 +980,58 @@ test_search_prefer_simpler(void)
 	CHECK(switched > 0);
 }
 
+/*
+ * "patience": the search ends after that many trials without the best
+ * gaining a standard error (cumulatively) since its last gain; the trials it
+ * ran are the first ones of the same search without it.
+ */
+static void
+test_search_patience(void)
+{
+	static const char *const names[] = {"linear", "knn", "tree"};
+	AmDataset  *d = linear_dataset(300, AM_TASK_BINARY, 3);
+	AmSchema   *s = schema_for(d);
+	AmTrainOptions o;
+	AmSearchConfig cfg;
+	AmSearchResult *all,
+			   *patient;
+	AmErr		err;
+	int			gain_trial = -1,
+				best = -1;
+	double		gain_score = 0.0;
+
+	search_config(&cfg, &o, d, s);
+	for (int i = 0; i < 3; i++)
+		cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
+	cfg.max_trials = 80;
+	all = am_search_run(&cfg, &err);
+	o.patience = 6;
+	patient = am_search_run(&cfg, &err);
+	CHECK(all != NULL && patient != NULL);
+	if (all == NULL || patient == NULL)
+		return;
+	CHECK(!all->converged);
+	CHECK(patient->converged && patient->n_trials < all->n_trials);
+	for (int i = 0; i < patient->n_trials; i++)
+		CHECK(am_params_equal(&patient->trials[i].params, &all->trials[i].params));
+	/* the rule, replayed over the trials */
+	for (int i = 0; i < patient->n_trials; i++)
+	{
+		const AmTrial *t = &patient->trials[i];
+
+		if (t->status != AM_TRIAL_OK || (best >= 0 && t->score <= patient->trials[best].score))
+			continue;
+		best = i;
+		if (gain_trial < 0 || t->score - gain_score >= t->score_std / sqrt((double) t->n_folds))
+		{
+			gain_trial = i;
+			gain_score = t->score;
+		}
+	}
+	CHECK(patient->n_trials - 1 - gain_trial == 6);
+	CHECK(patient->best == best);
+}
+
 /* Greedy selection picks the better of two predictors, and can mix them. */
 static void
 test_ensemble_select(void)
@@ -1251,6 +1303,7 @@ main(void)
 	RUN(test_search_repeats);
 	RUN(test_search_ensemble_unseen);
 	RUN(test_search_prefer_simpler);
+	RUN(test_search_patience);
 	RUN(test_ensemble_select);
 	RUN(test_ensemble_unseen);
 	RUN(test_ensemble_select_counts);
