@@ -1554,6 +1554,12 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 		s.max_stored = fit >= MAX_STORED_PREDICTIONS ? MAX_STORED_PREDICTIONS : (int) fit;
 	}
 	take_history(&s);
+	if (res->best >= 0)
+	{
+		/* a resumed run has its own patience: it counts from the first new trial */
+		s.gain_trial = res->n_trials - 1;
+		s.gain_score = res->trials[res->best].score;
+	}
 	if (cfg->on_phase)
 		cfg->on_phase(cfg->arg, "searching");
 

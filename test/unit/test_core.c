@@ -1030,6 +1030,14 @@ test_search_patience(void)
 	}
 	CHECK(patient->n_trials - 1 - gain_trial == 6);
 	CHECK(patient->best == best);
+	/* resumed, the search has patience anew: new trials follow the old ones */
+	cfg.history = patient->trials;
+	cfg.n_history = patient->n_trials;
+	{
+		AmSearchResult *resumed = am_search_run(&cfg, &err);
+
+		CHECK(resumed != NULL && resumed->n_trials >= patient->n_trials + 6);
+	}
 }
 
 /* Greedy selection picks the better of two predictors, and can mix them. */
