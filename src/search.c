@@ -598,7 +598,6 @@ run_trial(Search *s, const FamilyState *fs, AmTrial *t)
 	t->status = AM_TRIAL_OK;
 }
 
-/* Record a finished trial: incumbents, stored predictions, callback. */
 /* The smallest score change that counts as progress: beyond the folds' noise. */
 static double
 significant_gain(const AmTrial *t)
@@ -623,15 +622,21 @@ trails_clearly(const Search *s, const FamilyState *fs)
 	return fabs(best->score - fs->inc_score) > fmax(2.0 * std, 1e-3 * fabs(best->score));
 }
 
+/* Standard error of a mean over folds with this spread (0 without one). */
+static double
+standard_error(double std, int n_folds)
+{
+	return n_folds > 1 && !isnan(std) ? std / sqrt((double) n_folds) : 0.0;
+}
+
 /*
  * A new best: a gain when it beats the best of the last gain by one of its
- * standard errors (its fold std / sqrt(folds)); smaller steps add up.
+ * standard errors; smaller steps add up.
  */
 static void
 note_gain(Search *s, const AmTrial *t, int index)
 {
-	double		se = t->n_folds > 1 && !isnan(t->score_std) ?
-		t->score_std / sqrt((double) t->n_folds) : 0.0;
+	double		se = standard_error(t->score_std, t->n_folds);
 
 	if (s->gain_trial < 0 || fabs(t->score - s->gain_score) >= se)
 	{
@@ -653,6 +658,7 @@ converged(const Search *s)
 	return patience > 0 && s->gain_trial >= 0 && s->res->n_trials - 1 - s->gain_trial >= patience;
 }
 
+/* Record a finished trial: incumbents, stored predictions, best. */
 static void
 finish_trial(Search *s, FamilyState *fs, const double *u, int index)
 {
@@ -1277,7 +1283,7 @@ prefer_simpler(Search *s)
 
 	if (!s->cfg->options->prefer_simpler || top->n_folds < 2 || isnan(res->score_std))
 		return;
-	se = res->score_std / sqrt((double) top->n_folds);
+	se = standard_error(res->score_std, top->n_folds);
 	bound = am_metric_greater_is_better(metric) ? res->score - se : res->score + se;
 	for (int i = 0; i < s->n_stored; i++)
 	{

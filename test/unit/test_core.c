@@ -597,6 +597,25 @@ search_config(AmSearchConfig *cfg, AmTrainOptions *o, AmDataset *d, AmSchema *s)
 	cfg->options = o;
 }
 
+/* Add the named families to a search's candidates. */
+static void
+add_families(AmSearchConfig *cfg, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		cfg->families[cfg->n_families++] = am_family_lookup(names[i]);
+}
+
+/* Replace a binary dataset's target by seeded coin flips. */
+static void
+coin_flip_targets(AmDataset *d, uint64_t seed)
+{
+	AmRng		rng;
+
+	am_rng_seed(&rng, seed);
+	for (int i = 0; i < d->n_rows; i++)
+		d->y[i] = am_rng_uniform(&rng) < 0.5 ? 1 : 0;
+}
+
 /* The whole search on a small problem: reproducible, budget-respecting. */
 static void
 test_search_run(void)
@@ -724,8 +743,7 @@ test_search_pruning(void)
 	AmErr		err;
 
 	search_config(&cfg, &o, d, s);
-	for (int i = 0; i < 4; i++)
-		cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
+	add_families(&cfg, names, 4);
 	cfg.max_trials = 60;
 	r = am_search_run(&cfg, &err);
 	CHECK(r != NULL);
@@ -869,16 +887,12 @@ test_search_ensemble_unseen(void)
 		AmSearchConfig cfg;
 		AmSearchResult *r;
 		AmErr		err;
-		AmRng		rng;
 
 		/* a target of coin flips: the pooled folds' best ensembles fit noise */
-		am_rng_seed(&rng, (uint64_t) seed);
-		for (int i = 0; i < d->n_rows; i++)
-			d->y[i] = am_rng_uniform(&rng) < 0.5 ? 1 : 0;
+		coin_flip_targets(d, (uint64_t) seed);
 		s = schema_for(d);
 		search_config(&cfg, &o, d, s);
-		for (int i = 0; i < 4; i++)
-			cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
+		add_families(&cfg, names, 4);
 		cfg.max_trials = 40;
 		r = am_search_run(&cfg, &err);
 		CHECK(r != NULL);
@@ -923,19 +937,11 @@ test_search_prefer_simpler(void)
 					bound;
 		int			kept;
 
-		if (seed > 3)
-		{
-			/* coin flips: every family within the folds' noise of the winner */
-			AmRng		rng;
-
-			am_rng_seed(&rng, (uint64_t) seed);
-			for (int i = 0; i < d->n_rows; i++)
-				d->y[i] = am_rng_uniform(&rng) < 0.5 ? 1 : 0;
-		}
+		if (seed > 3)			/* coin flips: every family within the folds' noise of the winner */
+			coin_flip_targets(d, (uint64_t) seed);
 		s = schema_for(d);
 		search_config(&cfg, &o, d, s);
-		for (int i = 0; i < 4; i++)
-			cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
+		add_families(&cfg, names, 4);
 		cfg.max_trials = 24;
 		plain = am_search_run(&cfg, &err);
 		o.prefer_simpler = true;
@@ -1001,8 +1007,7 @@ test_search_patience(void)
 	double		gain_score = 0.0;
 
 	search_config(&cfg, &o, d, s);
-	for (int i = 0; i < 3; i++)
-		cfg.families[cfg.n_families++] = am_family_lookup(names[i]);
+	add_families(&cfg, names, 3);
 	cfg.max_trials = 80;
 	all = am_search_run(&cfg, &err);
 	o.patience = 6;
