@@ -27,6 +27,14 @@ SELECT name, score > 0.9 AS good FROM automl.train('fifty_k', 'fifty_k', 'y', ex
 SELECT clock_timestamp() - :'t0'::timestamptz < interval '7 s' AS within_budget;
 SELECT count(*) > 1 AS several_trials, bool_and(t.finished_at <= r.started_at + interval '6 s') AS in_time
   FROM automl.trials t JOIN automl.runs r USING (run_id) WHERE r.name = 'fifty_k';
+SELECT metrics->'validation'->>'ended_by' AS ended_by FROM automl.models WHERE name = 'fifty_k';
+-- and says so, with the way to search on (the first trial runs whatever the budget)
+SET client_min_messages = notice;
+SET automl.progress = off;
+SELECT name, trials FROM automl.train('fifty_k_again', 'fifty_k', 'y', exclude => '{id}',
+                                      algorithms => '{linear}', time_budget => '1 ms');
+RESET automl.progress;
+SET client_min_messages = warning;
 
 -- resume: the second run takes the first run's trials as done and adds its own
 SELECT name, version, trials FROM automl.train('resumed', 'wide_enough', 'y', exclude => '{id}',
@@ -104,6 +112,7 @@ SELECT name, trials < 60 AS ended_early FROM automl.train('patient', 'wide_enoug
 SELECT name, trials FROM automl.train('impatient', 'wide_enough', 'y', exclude => '{id}',
     algorithms => '{linear,knn}', max_trials => 60, options => '{"patience": 0}');
 SELECT p.metrics->'validation'->'converged' AS converged, i.metrics->'validation' ? 'converged' AS other_converged,
+       p.metrics->'validation'->>'ended_by' AS ended_by, i.metrics->'validation'->>'ended_by' AS other_ended_by,
        (SELECT array_agg(t.score ORDER BY trial) FROM automl.trials t WHERE t.run_id = p.run_id) =
        (SELECT array_agg(t.score ORDER BY trial) FROM automl.trials t
          WHERE t.run_id = i.run_id AND t.trial <= p.trials) AS same_first_trials

@@ -599,6 +599,12 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	res = am_search_run(&cfg, &err);
 	if (res == NULL)
 		automl_raise(&err, NULL);
+	if (res->ended_by == AM_END_TIME_BUDGET)
+		ereport(NOTICE,
+				(errmsg_plural("time_budget ended the search after %d trial",
+							   "time_budget ended the search after %d trials",
+							   res->n_trials, res->n_trials),
+				 errhint("Train again with options => '{\"resume\": true}' to search on from where it stopped.")));
 
 	if (hooks)
 		job_set_phase(hooks, "storing");

@@ -239,7 +239,12 @@ am_describe_metrics(const AmDataset *d, const AmSearchResult *res, AmMetric metr
 		am_str_append(&j, ", \"best_single\": ");
 		am_str_json_number(&j, res->trials[res->best].score);
 	}
-	if (res->converged)
+	if (res->n_folds > 0)
+	{
+		am_str_append(&j, ", \"ended_by\": ");
+		am_str_json_string(&j, am_search_end_name(res->ended_by));
+	}
+	if (res->ended_by == AM_END_PATIENCE)
 		am_str_append(&j, ", \"converged\": true");	/* ended by "patience" */
 	if (res->simpler_than == AM_SIMPLER_THAN_ENSEMBLE)
 		am_str_append(&j, ", \"simpler_than\": \"ensemble\"");

@@ -66,6 +66,23 @@ am_trial_status_name(AmTrialStatus s)
 	return "unknown";
 }
 
+const char *
+am_search_end_name(AmSearchEnd end)
+{
+	switch (end)
+	{
+		case AM_END_FAMILIES_DONE:
+			return "families_done";
+		case AM_END_MAX_TRIALS:
+			return "max_trials";
+		case AM_END_TIME_BUDGET:
+			return "time_budget";
+		case AM_END_PATIENCE:
+			return "patience";
+	}
+	return "unknown";
+}
+
 /* ---------- fitting and predicting one model ---------- */
 
 static double *
@@ -304,6 +321,7 @@ typedef struct Search
 	/* the best's last gain of a standard error or more ("patience") */
 	int			gain_trial;		/* index of that trial, -1 before any */
 	double		gain_score;
+	bool		deadline_hit;	/* a trial was stopped by the time budget */
 } Search;
 
 static bool bags_fold_models(const Search *s, const AmFamily *f);
@@ -782,7 +800,7 @@ evaluate(Search *s, FamilyState *fs, const AmParams *p, const double *u)
 	if (s->cfg->on_trial)
 		s->cfg->on_trial(s->cfg->arg, t, best_trial(s));
 	if (t->status == AM_TRIAL_STOPPED)
-		s->res->budget_exhausted = true;
+		s->deadline_hit = true;
 }
 
 /* Does a proposed configuration pass the family's cross-parameter checks? */
@@ -906,6 +924,19 @@ trial_slots_left(const Search *s)
 {
 	return s->res->n_trials < s->cap &&
 		(s->cfg->max_trials <= 0 || s->new_trials < s->cfg->max_trials);
+}
+
+/* Which limit ended the search; the user's own limits take precedence. */
+static AmSearchEnd
+why_ended(const Search *s)
+{
+	if (s->deadline_hit || (have_best(s) && over_budget(s)))
+		return AM_END_TIME_BUDGET;
+	if (!trial_slots_left(s))
+		return AM_END_MAX_TRIALS;
+	if (converged(s))
+		return AM_END_PATIENCE;
+	return AM_END_FAMILIES_DONE;
 }
 
 static void
@@ -1587,8 +1618,7 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 			fs->done = true;	/* nothing to search */
 	}
 	/* then the local search, until a budget runs out or the best stops gaining */
-	while (trial_slots_left(&s) && !(have_best(&s) && over_budget(&s)) &&
-		   !(res->converged = converged(&s)))
+	while (trial_slots_left(&s) && !(have_best(&s) && over_budget(&s)) && !converged(&s))
 	{
 		FamilyState *fs = pick_family(&s);
 		double		u[AM_MAX_PARAMS];
@@ -1603,8 +1633,7 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 		}
 		evaluate(&s, fs, &p, u);
 	}
-	if (have_best(&s) && over_budget(&s))
-		res->budget_exhausted = true;
+	res->ended_by = why_ended(&s);
 
 	if (res->best < 0)
 	{

@@ -69,6 +69,17 @@ typedef struct AmSearchConfig
 
 #define AM_SIMPLER_THAN_ENSEMBLE (-2)
 
+/* Why a search ended (am_search_end_name() gives its name in SQL). */
+typedef enum AmSearchEnd
+{
+	AM_END_FAMILIES_DONE,		/* every family converged, was retired or ran out of configurations */
+	AM_END_MAX_TRIALS,
+	AM_END_TIME_BUDGET,			/* time_budget or statement_timeout's deadline */
+	AM_END_PATIENCE				/* the best stopped gaining beyond the folds' noise */
+} AmSearchEnd;
+
+extern const char *am_search_end_name(AmSearchEnd end);
+
 typedef struct AmSearchResult
 {
 	int			n_trials;
@@ -109,8 +120,7 @@ typedef struct AmSearchResult
 	 */
 	double		unseen_ensemble_score;
 	double		unseen_single_score;
-	bool		budget_exhausted;
-	bool		converged;		/* ended by "patience": no gain beyond the noise */
+	AmSearchEnd ended_by;		/* why the search stopped proposing trials */
 	double		seconds;
 } AmSearchResult;
 

@@ -986,6 +986,43 @@ test_search_prefer_simpler(void)
 	CHECK(switched > 0);
 }
 
+/* The result names the limit that ended the search. */
+static void
+test_search_ended_by(void)
+{
+	static const char *const names[] = {"linear", "knn", "tree"};
+	AmDataset  *d = linear_dataset(300, AM_TASK_BINARY, 3);
+	AmSchema   *s = schema_for(d);
+	AmTrainOptions o;
+	AmSearchConfig cfg;
+	AmSearchResult *res;
+	AmErr		err;
+
+	search_config(&cfg, &o, d, s);
+	add_families(&cfg, names, 3);
+	cfg.max_trials = 3;
+	res = am_search_run(&cfg, &err);
+	CHECK(res != NULL && res->n_trials == 3 && res->ended_by == AM_END_MAX_TRIALS);
+	CHECK(strcmp(am_search_end_name(AM_END_MAX_TRIALS), "max_trials") == 0);
+
+	/* a search that runs its course: every family converged or retired */
+	cfg.max_trials = 500;
+	res = am_search_run(&cfg, &err);
+	CHECK(res != NULL && res->n_trials < 500 && res->ended_by == AM_END_FAMILIES_DONE);
+
+	o.patience = 3;
+	res = am_search_run(&cfg, &err);
+	CHECK(res != NULL && res->ended_by == AM_END_PATIENCE);
+	CHECK(strcmp(am_search_end_name(res->ended_by), "patience") == 0);
+
+	/* the time budget ends it, with the best model so far */
+	o.patience = 0;
+	cfg.max_trials = 0;
+	cfg.time_budget = 0.05;
+	res = am_search_run(&cfg, &err);
+	CHECK(res != NULL && res->best >= 0 && res->ended_by == AM_END_TIME_BUDGET);
+}
+
 /*
  * "patience": the search ends after that many trials without the best
  * gaining a standard error (cumulatively) since its last gain; the trials it
@@ -1015,8 +1052,8 @@ test_search_patience(void)
 	CHECK(all != NULL && patient != NULL);
 	if (all == NULL || patient == NULL)
 		return;
-	CHECK(!all->converged);
-	CHECK(patient->converged && patient->n_trials < all->n_trials);
+	CHECK(all->ended_by != AM_END_PATIENCE);
+	CHECK(patient->ended_by == AM_END_PATIENCE && patient->n_trials < all->n_trials);
 	for (int i = 0; i < patient->n_trials; i++)
 		CHECK(am_params_equal(&patient->trials[i].params, &all->trials[i].params));
 	/* the rule, replayed over the trials */
@@ -1317,6 +1354,7 @@ main(void)
 	RUN(test_search_ensemble_unseen);
 	RUN(test_search_prefer_simpler);
 	RUN(test_search_patience);
+	RUN(test_search_ended_by);
 	RUN(test_ensemble_select);
 	RUN(test_ensemble_unseen);
 	RUN(test_ensemble_select_counts);
