@@ -74,7 +74,7 @@ typedef enum AmSearchEnd
 {
 	AM_END_FAMILIES_DONE,		/* every family converged, was retired or ran out of configurations */
 	AM_END_MAX_TRIALS,
-	AM_END_TIME_BUDGET,			/* time_budget or statement_timeout's deadline */
+	AM_END_TIME_BUDGET,			/* time_budget spent (a trial may have been stopped) */
 	AM_END_PATIENCE				/* the best stopped gaining beyond the folds' noise */
 } AmSearchEnd;
 
