@@ -28,13 +28,6 @@ SELECT clock_timestamp() - :'t0'::timestamptz < interval '7 s' AS within_budget;
 SELECT count(*) > 1 AS several_trials, bool_and(t.finished_at <= r.started_at + interval '6 s') AS in_time
   FROM automl.trials t JOIN automl.runs r USING (run_id) WHERE r.name = 'fifty_k';
 SELECT metrics->'validation'->>'ended_by' AS ended_by FROM automl.models WHERE name = 'fifty_k';
--- and says so, with the way to search on (the first trial runs whatever the budget)
-SET client_min_messages = notice;
-SET automl.progress = off;
-SELECT name, trials FROM automl.train('fifty_k_again', 'fifty_k', 'y', exclude => '{id}',
-                                      algorithms => '{linear}', time_budget => '1 ms');
-RESET automl.progress;
-SET client_min_messages = warning;
 
 -- resume: the second run takes the first run's trials as done and adds its own
 SELECT name, version, trials FROM automl.train('resumed', 'wide_enough', 'y', exclude => '{id}',

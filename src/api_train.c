@@ -599,7 +599,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	res = am_search_run(&cfg, &err);
 	if (res == NULL)
 		automl_raise(&err, NULL);
-	if (res->ended_by == AM_END_TIME_BUDGET)
+	if (automl_progress && res->ended_by == AM_END_TIME_BUDGET)
 		ereport(NOTICE,
 				(errmsg_plural("time_budget ended the search after %d trial",
 							   "time_budget ended the search after %d trials",
