@@ -926,17 +926,22 @@ trial_slots_left(const Search *s)
 		(s->cfg->max_trials <= 0 || s->new_trials < s->cfg->max_trials);
 }
 
-/* Which limit ended the search; the user's own limits take precedence. */
-static AmSearchEnd
-why_ended(const Search *s)
+/*
+ * Has a limit ended the search?  If so, *end says which; the user's own
+ * limits take precedence over patience.
+ */
+static bool
+limit_reached(const Search *s, AmSearchEnd *end)
 {
 	if (s->deadline_hit || (have_best(s) && over_budget(s)))
-		return AM_END_TIME_BUDGET;
-	if (!trial_slots_left(s))
-		return AM_END_MAX_TRIALS;
-	if (converged(s))
-		return AM_END_PATIENCE;
-	return AM_END_FAMILIES_DONE;
+		*end = AM_END_TIME_BUDGET;
+	else if (!trial_slots_left(s))
+		*end = AM_END_MAX_TRIALS;
+	else if (converged(s))
+		*end = AM_END_PATIENCE;
+	else
+		return false;
+	return true;
 }
 
 static void
@@ -1618,14 +1623,17 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 			fs->done = true;	/* nothing to search */
 	}
 	/* then the local search, until a budget runs out or the best stops gaining */
-	while (trial_slots_left(&s) && !(have_best(&s) && over_budget(&s)) && !converged(&s))
+	while (!limit_reached(&s, &res->ended_by))
 	{
 		FamilyState *fs = pick_family(&s);
 		double		u[AM_MAX_PARAMS];
 		AmParams	p;
 
 		if (fs == NULL)
+		{
+			res->ended_by = AM_END_FAMILIES_DONE;
 			break;
+		}
 		if (!propose(&s, fs, u, &p))
 		{
 			fs->done = true;	/* its space is exhausted */
@@ -1633,7 +1641,6 @@ am_search_run(const AmSearchConfig *cfg, AmErr *err)
 		}
 		evaluate(&s, fs, &p, u);
 	}
-	res->ended_by = why_ended(&s);
 
 	if (res->best < 0)
 	{
