@@ -4,10 +4,15 @@ SET automl.progress = off;
 SET automl.audit_log_level = off;
 \set VERBOSITY default
 
-CREATE ROLE gov_alice;     -- analyst: trains
-CREATE ROLE gov_bob;       -- reviewer: approves and deploys
-CREATE ROLE gov_carol;     -- BI tool: scores
-CREATE ROLE gov_mallory;   -- no rights on any model
+CREATE ROLE gov_alice LOGIN;     -- analyst: trains
+CREATE ROLE gov_bob LOGIN;       -- reviewer: approves and deploys
+CREATE ROLE gov_carol;           -- BI tool: scores
+CREATE ROLE gov_mallory;         -- no rights on any model
+-- sessions of their own (\c) keep these settings
+ALTER ROLE gov_alice SET automl.progress = off;
+ALTER ROLE gov_bob SET automl.progress = off;
+ALTER ROLE gov_alice SET automl.audit_log_level = off;
+ALTER ROLE gov_bob SET automl.audit_log_level = off;
 CREATE TABLE gov_data AS SELECT * FROM breast_cancer;
 GRANT SELECT ON gov_data TO gov_alice, gov_carol, gov_mallory;
 
@@ -82,34 +87,51 @@ SELECT name, version, status FROM automl.models;
 SELECT count(*) > 0 AS carol_sees_trials FROM automl.trials WHERE name = 'gov';
 SELECT automl.deploy('gov', 1);
 
--- approvals: with automl.require_approval on, a version needs another role's approval
+-- approvals: with automl.require_approval on, a version needs the approval
+-- of another person: alice and bob each log in
 RESET ROLE;
-SET automl.require_approval = on;
-SET ROLE gov_alice;
+ALTER ROLE gov_alice SET automl.require_approval = on;
+ALTER ROLE gov_bob SET automl.require_approval = on;
+\c - gov_alice
 SELECT name, version FROM automl.train('gov', 'gov_data', 'diagnosis', exclude => '{id}',
                                        max_trials => 3, options => '{"seed": 4}');
 SELECT automl.deploy('gov', 2);
 SELECT automl.approve('gov', 2);
-SET ROLE gov_bob;
+\c - gov_bob
 SELECT automl.approve('gov', 2, 'reviewed the metrics');
 SELECT automl.approve('gov', 2);
 SELECT name, version, status, created_by, approved_by FROM automl.models WHERE name = 'gov' ORDER BY version;
 SELECT automl.deploy('gov', 2, reason => 'better recall');
 SELECT automl.deploy('gov', 2);
 SELECT version FROM automl.deployed WHERE name = 'gov';
--- rollback: back to the version live before, even if never approved
+-- rollback: back to the version live before; version 1 went live before
+-- approvals were required and was never approved, so that is refused now
 SELECT automl.rollback('gov', 'incident 42');
 SELECT version FROM automl.deployed WHERE name = 'gov';
-SELECT automl.rollback('gov');
 -- strategies
 SELECT automl.deploy('gov', 1);
 SELECT automl.deploy('gov', strategy => 'latest');
-SELECT automl.deploy('gov', strategy => 'best') IN (1, 2) AS best_is_a_version;
+SELECT automl.deploy('gov', strategy => 'best');
 SELECT automl.deploy('gov', 1, strategy => 'best');
 SELECT automl.deploy('gov', strategy => 'newest');
 SELECT automl.deploy('gov');
+\c - postgres
+ALTER ROLE gov_alice RESET automl.require_approval;
+ALTER ROLE gov_bob RESET automl.require_approval;
+SET automl.progress = off;
+SET automl.audit_log_level = off;
+\set VERBOSITY default
+-- without require_approval a rollback may go back to any version live before
+SET ROLE gov_bob;
+SELECT automl.rollback('gov', 'incident 42');
+SELECT version FROM automl.deployed WHERE name = 'gov';
+SELECT automl.rollback('gov');
+SELECT automl.deploy('gov', strategy => 'latest');
+SELECT automl.deploy('gov', strategy => 'best') IN (1, 2) AS best_is_a_version;
+SET client_min_messages = warning;
+SELECT automl.deploy('gov', 2) AS live;
+RESET client_min_messages;
 RESET ROLE;
-RESET automl.require_approval;
 
 -- retrain: same settings, same data, same model; changed data is reported
 SET ROLE gov_alice;
@@ -179,10 +201,16 @@ SELECT name, version, task, algorithm, metric, trials, rows, features
   FROM automl.import(:'doc', 'gov_copy');
 SELECT string_agg(p::text, ',' ORDER BY id) = :'preds' AS identical_predictions
   FROM (SELECT id, automl.predict_proba('gov_copy', d) AS p FROM bc d) s;
+-- what the document says of the model's history is kept as its claims, apart
+-- from what this server measured (nothing: no score, trials, rows or source)
 SELECT lineage->'imported_from'->>'name' AS from_name,
        lineage->'imported_from'->>'version' AS from_version,
        lineage->'imported_from'->>'database' AS from_database,
-       created_by, data_fingerprint = (:'doc'::jsonb ->> 'data_fingerprint') AS same_fingerprint
+       lineage->'imported_from'->>'created_by' AS trained_by,
+       created_by, score, trials, n_rows, source,
+       lineage->'claims'->>'data_fingerprint' = (:'doc'::jsonb ->> 'data_fingerprint') AS claimed_fingerprint,
+       (lineage->'claims'->>'score')::float8 = (:'doc'::jsonb ->> 'score')::float8 AS claimed_score,
+       (lineage->'claims'->>'n_rows')::int AS claimed_rows
   FROM automl.models WHERE name = 'gov_copy';
 SELECT action, name, version FROM automl.audit ORDER BY audit_id;
 -- bad documents are refused before anything is stored

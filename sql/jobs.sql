@@ -19,8 +19,11 @@ SELECT avg((automl.predict_label('async_cancer', b) = diagnosis)::int) > 0.95 AS
 SELECT automl.wait(:job);
 SELECT automl.cancel(:job);
 
--- a job that fails keeps its error
-SELECT automl.train_async('async_bad', 'no_such_table', 'y') AS bad \gset
+-- a source that does not exist is an error at once; one that fails while
+-- the job reads it fails the job, which keeps the error
+SELECT automl.train_async('async_bad', 'no_such_table', 'y');
+SELECT automl.train_async('async_bad', 'SELECT b.*, 1 / (b.id - b.id) AS bad FROM breast_cancer b',
+                          'diagnosis') AS bad \gset
 SELECT automl.wait(:bad, '1 minute');
 SELECT state, error FROM automl.jobs WHERE job_id = :bad;
 

@@ -16,10 +16,12 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
 
+#include "admin.h"
 #include "audit.h"
 #include "catalog.h"
 #include "model_cache.h"
@@ -35,7 +37,9 @@ typedef struct VersionInfo
 {
 	bool		exists;
 	char	   *status;
-	char	   *created_by;
+	Oid			created_by;		/* trained (or imported) it */
+	Oid			created_session;	/* ... from a session of this role */
+	char	   *trained_by;		/* an import: who trained it where it was exported */
 	bool		approved;
 } VersionInfo;
 
@@ -65,19 +69,25 @@ version_info(const char *name, int32 version)
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = Int32GetDatum(version);
-	if (SPI_execute_with_args("SELECT status, created_by::text, approved_by IS NOT NULL "
-							  "FROM automl.models WHERE name = $1 AND version = $2",
+	if (SPI_execute_with_args("SELECT status, created_by, created_session, approved_by IS NOT NULL, "
+							  "lineage -> 'imported_from' ->> 'created_by' "
+							  "FROM automl.model_table WHERE name = $1 AND version = $2",
 							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up model \"%s\"", name);
 	if (SPI_processed == 1)
 	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
 
 		vi.exists = true;
-		vi.status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		vi.created_by = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		vi.approved = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 3, &isnull));
+		vi.status = SPI_getvalue(tup, td, 1);
+		vi.created_by = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
+		vi.created_session = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
+		vi.approved = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
+		vi.trained_by = SPI_getvalue(tup, td, 5);
+		if (vi.trained_by && vi.trained_by[0] == '\0')
+			vi.trained_by = NULL;
 	}
 	return vi;
 }
@@ -102,8 +112,37 @@ check_approved(const char *name, int32 version, const VersionInfo *vi)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("version %d of model \"%s\" is not approved", version, name),
 				 errdetail("automl.require_approval is on."),
-				 errhint("A role with the deploy right other than \"%s\" must run automl.approve('%s', %d) first.",
-						 vi->created_by, name, version)));
+				 errhint("A role with the deploy right other than \"%s\" must run automl.approve(%s, %d) first.",
+						 role_name(vi->created_by), quote_literal_cstr(name), version)));
+}
+
+/*
+ * Four eyes count people, not role names: the version's trainers are the
+ * role that trained (or imported) it, the role its session logged in as,
+ * and for an import the role named as its trainer where it was exported.
+ * The approver, as its current role or its session's, must be none of them
+ * and no member of them (superuser rights aside: a superuser approving a
+ * version of another role is another person).
+ */
+static bool
+approver_trained(const VersionInfo *vi, Oid *trainer)
+{
+	Oid			approvers[2] = {GetUserId(), GetSessionUserId()};
+	Oid			trainers[3];
+
+	trainers[0] = vi->created_by;
+	trainers[1] = vi->created_session;
+	trainers[2] = vi->trained_by ? get_role_oid(vi->trained_by, true) : InvalidOid;
+	for (int a = 0; a < 2; a++)
+		for (int t = 0; t < 3; t++)
+			if (OidIsValid(trainers[t]) &&
+				(approvers[a] == trainers[t] ||
+				 is_member_of_role_nosuper(approvers[a], trainers[t])))
+			{
+				*trainer = trainers[t];
+				return true;
+			}
+	return false;
 }
 
 /* Open SPI and switch to the extension owner for catalog writes. */
@@ -131,7 +170,8 @@ automl_approve(PG_FUNCTION_ARGS)
 	int32		version;
 	CatalogWriter w;
 	VersionInfo vi;
-	Oid			types[3] = {TEXTOID, INT4OID, NAMEOID};
+	Oid			trainer;
+	Oid			types[3] = {TEXTOID, INT4OID, REGROLEOID};
 	Datum		values[3];
 	bool		isnull;
 
@@ -143,12 +183,19 @@ automl_approve(PG_FUNCTION_ARGS)
 	check_model_privilege(name, AM_PRIV_DEPLOY, "approve");
 	begin_admin(&w, "automl.approve()");
 	vi = existing_version(name, version);
-	if (strcmp(vi.created_by, w.caller) == 0)
+	if (approver_trained(&vi, &trainer))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("role \"%s\" trained version %d of model \"%s\" and cannot approve it",
+				 errmsg("role \"%s\" cannot approve version %d of model \"%s\"",
 						w.caller, version, name),
-				 errhint("Approval must come from another role with the deploy right.")));
+				 errdetail("Version %d was %s by role \"%s\" logged in as \"%s\"%s; the approver, role \"%s\" logged in as \"%s\", is role \"%s\" or a member of it.",
+						   version, vi.trained_by ? "imported" : "trained",
+						   role_name(vi.created_by), role_name(vi.created_session),
+						   vi.trained_by ? psprintf(" (trained by \"%s\" where it was exported)",
+													vi.trained_by) : "",
+						   w.caller, GetUserNameFromId(GetSessionUserId(), false),
+						   role_name(trainer)),
+				 errhint("Approval must come from another person with the deploy right.")));
 	if (vi.approved)
 		ereport(NOTICE,
 				(errmsg("version %d of model \"%s\" is already approved", version, name)));
@@ -156,8 +203,8 @@ automl_approve(PG_FUNCTION_ARGS)
 	{
 		values[0] = CStringGetTextDatum(name);
 		values[1] = Int32GetDatum(version);
-		values[2] = DirectFunctionCall1(namein, CStringGetDatum(w.caller));
-		(void) catalog_exec("UPDATE automl.models SET approved_by = $3, approved_at = now(), "
+		values[2] = ObjectIdGetDatum(w.caller_id);
+		(void) catalog_exec("UPDATE automl.model_table SET approved_by = $3, approved_at = now(), "
 							"status = CASE WHEN status = 'candidate' THEN 'approved' ELSE status END "
 							"WHERE name = $1 AND version = $2",
 							3, types, values, NULL, SPI_OK_UPDATE, &isnull);
@@ -180,14 +227,19 @@ strategy_version(const char *name, const char *strategy)
 	values[0] = CStringGetTextDatum(name);
 	values[1] = BoolGetDatum(automl_require_approval);
 	if (strcmp(strategy, "latest") == 0)
-		sql = "SELECT max(version) FROM automl.models "
+		sql = "SELECT max(version) FROM automl.model_table "
 			"WHERE name = $1 AND (NOT $2 OR approved_by IS NOT NULL)";
 	else
-		/* best: highest CV score among versions scored with the newest one's metric */
-		sql = "SELECT version FROM automl.models m "
+
+		/*
+		 * best: highest CV score among versions scored with the newest
+		 * scored one's metric.  Only scores measured here count: an imported
+		 * version's score is a claim of its document (lineage), not a score.
+		 */
+		sql = "SELECT version FROM automl.model_table m "
 			"WHERE name = $1 AND (NOT $2 OR approved_by IS NOT NULL) AND score IS NOT NULL "
-			"AND metric = (SELECT metric FROM automl.models WHERE name = $1 "
-			"              ORDER BY version DESC LIMIT 1) "
+			"AND metric = (SELECT metric FROM automl.model_table WHERE name = $1 "
+			"              AND score IS NOT NULL ORDER BY version DESC LIMIT 1) "
 			"ORDER BY CASE WHEN automl.metric_greater_is_better(metric) THEN -score "
 			"         ELSE score END, version DESC LIMIT 1";
 	d = catalog_exec(sql, 2, types, values, NULL, SPI_OK_SELECT, &isnull);
@@ -243,6 +295,31 @@ automl_deploy(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(version);
 }
 
+/*
+ * A new version was stored (train, retrain, import): the first version of a
+ * name goes live at once, unless automl.require_approval holds it back like
+ * any other; a version left as a candidate says how to deploy it.
+ */
+void
+version_stored(const CatalogWriter *w, const char *name, int32 version)
+{
+	if (version == 1 && !automl_require_approval)
+	{
+		catalog_deploy(w, name, 1, "first version", NULL);
+		audit_record(w, "deploy", name, 1, 0, 1, "first version", NULL);
+		return;
+	}
+	ereport(NOTICE,
+			(errmsg("model \"%s\" version %d is stored but not deployed", name, version),
+			 automl_require_approval ?
+			 errdetail("automl.require_approval is on: another role with the deploy right must approve it first.") : 0,
+			 automl_require_approval ?
+			 errhint("After automl.approve(%s, %d), run SELECT automl.deploy(%s, %d) to score with it.",
+					 quote_literal_cstr(name), version, quote_literal_cstr(name), version) :
+			 errhint("Run SELECT automl.deploy(%s, %d) to score with it.",
+					 quote_literal_cstr(name), version)));
+}
+
 Datum
 automl_rollback(PG_FUNCTION_ARGS)
 {
@@ -255,6 +332,7 @@ automl_rollback(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		isnull;
 	Datum		d;
+	VersionInfo vi;
 
 	check_model_privilege(name, AM_PRIV_DEPLOY, "roll back");
 	begin_admin(&w, "automl.rollback()");
@@ -275,7 +353,9 @@ automl_rollback(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" has no earlier deployment to roll back to", name)));
 	previous = DatumGetInt32(d);
-	/* no approval check: the version was live before, rolling back is an emergency */
+	/* under require_approval the way back leads only to an approved version */
+	vi = existing_version(name, previous);
+	check_approved(name, previous, &vi);
 	catalog_deploy(&w, name, previous, "rollback", reason);
 	audit_record(&w, "rollback", name, previous, live, previous, reason, NULL);
 	end_admin(&w);
@@ -303,11 +383,11 @@ automl_drop(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_IN_USE),
 					 errmsg("version %d of model \"%s\" is deployed", version, name),
-					 errhint("Deploy another version first, or drop the whole model with automl.drop('%s').",
-							 name)));
+					 errhint("Deploy another version first, or drop the whole model with automl.drop(%s).",
+							 quote_literal_cstr(name))));
 		values[1] = Int32GetDatum(version);
 		/* its run (and so its trials) goes too; its deployments cascade */
-		(void) catalog_exec("WITH m AS (DELETE FROM automl.models WHERE name = $1 AND version = $2 "
+		(void) catalog_exec("WITH m AS (DELETE FROM automl.model_table WHERE name = $1 AND version = $2 "
 							"RETURNING run_id) "
 							"DELETE FROM automl.runs WHERE run_id IN (SELECT run_id FROM m)",
 							2, types, values, NULL, SPI_OK_DELETE, &isnull);
@@ -320,7 +400,7 @@ automl_drop(PG_FUNCTION_ARGS)
 		(void) catalog_lock_live_version(name);
 		(void) catalog_exec("DELETE FROM automl.deployments WHERE name = $1",
 							1, types, values, NULL, SPI_OK_DELETE, &isnull);
-		(void) catalog_exec("DELETE FROM automl.models WHERE name = $1",
+		(void) catalog_exec("DELETE FROM automl.model_table WHERE name = $1",
 							1, types, values, NULL, SPI_OK_DELETE, &isnull);
 
 		/*
@@ -343,9 +423,10 @@ automl_drop(PG_FUNCTION_ARGS)
 							"AND NOT EXISTS (SELECT FROM automl.job_table j "
 							"WHERE j.run_id = r.run_id AND j.state IN ('queued', 'running'))",
 							1, types, values, NULL, SPI_OK_DELETE, &isnull);
+		/* the row goes with the model it ends (before its name_id does) */
+		audit_record(&w, "drop", name, 0, 0, 0, NULL, NULL);
 		(void) catalog_exec("DELETE FROM automl.model_names WHERE name = $1",
 							1, types, values, NULL, SPI_OK_DELETE, &isnull);
-		audit_record(&w, "drop", name, 0, 0, 0, NULL, NULL);
 	}
 	end_admin(&w);
 	PG_RETURN_VOID();

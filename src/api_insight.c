@@ -376,7 +376,7 @@ automl_fairness(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("model \"%s\" has %d classes: name the positive one", name, s->n_classes),
-					 errhint("Pass positive_class => one of automl.classes('%s').", name)));
+					 errhint("Pass positive_class => one of automl.classes(%s).", quote_literal_cstr(name))));
 		{
 			bool		known = false;
 

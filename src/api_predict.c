@@ -283,7 +283,7 @@ automl_predict_array(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("model \"%s\" has %d features, but the array has %d elements",
 						st->name, s->n_features, n),
-				 errhint("automl.feature_names('%s') lists the features in order.", st->name)));
+				 errhint("automl.feature_names(%s) lists the features in order.", quote_literal_cstr(st->name))));
 	for (int j = 0; j < n; j++)
 	{
 		if (s->features[j].categorical)

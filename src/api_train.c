@@ -10,6 +10,7 @@
 
 #include "access/htup_details.h"
 #include "lib/stringinfo.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -21,6 +22,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "admin.h"
 #include "audit.h"
 #include "catalog.h"
 #include "describe.h"
@@ -267,8 +269,8 @@ warn_about_data(const AmDataset *d, const AmSchema *s, List **notes, int *leaky)
 								   "Its bins classify the rows with accuracy" :
 								   "Its correlation with the target is",
 								   diag[i].value),
-						 errhint("If it is known only after the outcome, leave it out with exclude => '{%s}'.",
-								 s->columns[s->features[diag[i].feature].source].name)));
+						 errhint("If it is known only after the outcome, leave it out with exclude => ARRAY[%s].",
+								 quote_literal_cstr(s->columns[s->features[diag[i].feature].source].name))));
 				break;
 			case AM_DIAG_IMBALANCE:
 				*notes = lappend(*notes, psprintf("the rarest class of \"%s\" has %.1f%% of the rows",
@@ -377,7 +379,7 @@ resumed_trials(const TrainArgs *args, const char *fingerprint, AmTrial **out)
 	if (SPI_execute_with_args("SELECT t.algorithm, t.hyperparameters::text, t.score, t.score_std, "
 							  "t.fold_scores, t.fit_seconds, t.status "
 							  "FROM automl.trials t "
-							  "WHERE t.run_id = (SELECT m.run_id FROM automl.models m "
+							  "WHERE t.run_id = (SELECT m.run_id FROM automl.model_table m "
 							  "                  WHERE m.name = $1 AND m.run_id IS NOT NULL "
 							  "                  AND m.data_fingerprint = $2 "
 							  "                  ORDER BY m.version DESC LIMIT 1) "
@@ -489,6 +491,20 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	automl_set_budget_context(train_cxt);
 	am_blas_set_threads(automl_max_threads);
 
+	/*
+	 * What is read, on which search_path, as which role: resolved here for a
+	 * new training (a table name becomes its qualified relation), recorded
+	 * for a job or a retrain.
+	 */
+	if (args->search_path == NULL)
+		args->search_path = pstrdup(namespace_search_path);
+	if (!OidIsValid(args->source_role))
+		args->source_role = GetUserId();
+	if (args->source_query == NULL)
+		args->source_query = automl_source_sql_as(args->source, args->search_path,
+												  args->source_role == GetUserId() ?
+												  InvalidOid : args->source_role);
+
 	/* the run row first, so its id can label every trial */
 	memset(&run, 0, sizeof(run));
 	run.name = args->name;
@@ -503,6 +519,9 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	run.exclude = args->exclude;
 	run.n_exclude = args->n_exclude;
 	run.options_json = args->options_json;
+	run.source_query = args->source_query;
+	run.search_path = args->search_path;
+	run.source_role = args->source_role;
 	catalog_begin_write(&writer);
 	run_id = catalog_insert_run(&writer, &run);
 	catalog_end_write(&writer);
@@ -514,6 +533,9 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 
 	memset(&req, 0, sizeof(req));
 	req.source = args->source;
+	req.sql = args->source_query;
+	req.search_path = args->search_path;
+	req.as_role = args->source_role == GetUserId() ? InvalidOid : args->source_role;
 	req.target = args->target;
 	req.exclude = args->exclude;
 	req.n_exclude = args->n_exclude;
@@ -637,6 +659,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	row.bytes = bytes.data;
 	row.n_bytes = bytes.len;
 	row.format_version = AM_MODEL_FORMAT_VERSION;
+	row.created_session = OidIsValid(args->session_role) ? args->session_role : GetSessionUserId();
 
 	am_str_init(&details);
 	am_str_appendf(&details, "{\"run_id\": %lld, \"algorithm\": ", (long long) run_id);
@@ -647,6 +670,11 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	am_str_json_string(&details, row.fingerprint);
 	if (based_on > 0)
 		am_str_appendf(&details, ", \"based_on\": %d", based_on);
+	if (args->source_role != GetUserId())
+	{
+		am_str_append(&details, ", \"source_read_as\": ");
+		am_str_json_string(&details, role_name(args->source_role));
+	}
 	am_str_append(&details, "}");
 
 	catalog_begin_write(&writer);
@@ -656,19 +684,8 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	catalog_finish_run(run_id, "finished", out->version, row.task, row.metric, loaded.rows_read,
 					   loaded.data->n_rows, (int64) (automl_budget_peak() / 1024), notes);
 	audit_record(&writer, action, args->name, out->version, 0, 0, NULL, details.data);
-	if (out->version == 1)
-	{
-		catalog_deploy(&writer, args->name, 1, "first version", NULL);
-		audit_record(&writer, "deploy", args->name, 1, 0, 1, "first version", NULL);
-	}
+	version_stored(&writer, args->name, out->version);
 	catalog_end_write(&writer);
-
-	if (out->version > 1)
-		ereport(NOTICE,
-				(errmsg("model \"%s\" version %d is stored but not deployed", args->name,
-						out->version),
-				 errhint("Run SELECT automl.deploy('%s', %d) to score with it.", args->name,
-						 out->version)));
 
 	MemoryContextSwitchTo(old);
 	out->task = pstrdup(row.task);
@@ -744,8 +761,8 @@ recorded_args(const char *name, int32 version, TrainArgs *a)
 	values[1] = Int32GetDatum(version);
 	if (SPI_execute_with_args("SELECT r.source, r.target, r.task, r.metric, r.time_budget, "
 							  "r.max_trials, r.algorithms, r.exclude, r.options, "
-							  "m.run_id IS NULL "
-							  "FROM automl.models m LEFT JOIN automl.runs r USING (run_id) "
+							  "m.run_id IS NULL, r.source_query, r.search_path, r.source_role "
+							  "FROM automl.model_table m LEFT JOIN automl.runs r USING (run_id) "
 							  "WHERE m.name = $1 AND m.version = $2",
 							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the settings of model \"%s\"", name);
@@ -761,6 +778,35 @@ recorded_args(const char *name, int32 version, TrainArgs *a)
 				 errmsg("version %d of model \"%s\" has no recorded training settings", version, name),
 				 errdetail("It was imported, or its run was removed.")));
 	train_args_from_row(tup, td, name, a);
+	/* a run recorded before 0.2.0 kept no search_path: PostgreSQL's default */
+	if (a->search_path == NULL)
+		a->search_path = "\"$user\", public";
+}
+
+/*
+ * A recorded source is read as the role that recorded it, never as the
+ * caller: its query may call functions of that role's, and what it reads
+ * ends up in the new version.  So that role must still exist and still be
+ * allowed to train the name; otherwise the caller is asked to train anew,
+ * restating the source.
+ */
+static void
+check_recorder(const char *name, int32 version, Oid recorder)
+{
+	if (!OidIsValid(recorder) || GetUserNameFromId(recorder, true) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the role that recorded the source of version %d of model \"%s\" no longer exists",
+						version, name),
+				 errdetail("A recorded source is read only as the role that recorded it."),
+				 errhint("Train a new version with automl.train(), restating the source.")));
+	if (!catalog_may_train(name, recorder))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\", which recorded the source of version %d of model \"%s\", may no longer train it",
+						role_name(recorder), version, name),
+				 errdetail("A recorded source is read only as the role that recorded it."),
+				 errhint("Train a new version with automl.train(), restating the source.")));
 }
 
 static Datum
@@ -811,6 +857,15 @@ train_args_from_row(HeapTuple tup, TupleDesc td, const char *name, TrainArgs *a)
 	a->exclude = text_array_column(tup, td, SPI_fnumber(td, "exclude"), &a->n_exclude);
 	d = column(tup, td, "options", &isnull);
 	a->options_json = isnull ? "{}" : JsonbToCString(NULL, &DatumGetJsonbP(d)->root, -1);
+	if (SPI_fnumber(td, "source_query") > 0)
+		a->source_query = text_column(tup, td, "source_query");
+	if (SPI_fnumber(td, "search_path") > 0)
+		a->search_path = text_column(tup, td, "search_path");
+	if (SPI_fnumber(td, "source_role") > 0)
+	{
+		d = column(tup, td, "source_role", &isnull);
+		a->source_role = isnull ? InvalidOid : DatumGetObjectId(d);
+	}
 	am_err_clear(&err);
 	if (!am_options_parse(a->options_json, strlen(a->options_json), &a->options, &err))
 		automl_raise(&err, "recorded options are invalid");
@@ -846,6 +901,7 @@ automl_retrain(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	catalog_begin_write(&w);
 	recorded_args(name, based_on, &args);
+	check_recorder(name, based_on, args.source_role);
 	catalog_end_write(&w);
 	train_run(&args, "retrain", based_on, &out, NULL);
 
@@ -856,12 +912,12 @@ automl_retrain(PG_FUNCTION_ARGS)
 	qvalues[2] = Int32GetDatum(out.version);
 	values[7] = BoolGetDatum(!DatumGetBool(catalog_exec(
 		"SELECT a.data_fingerprint = b.data_fingerprint AND a.n_rows = b.n_rows "
-		"FROM automl.models a, automl.models b "
+		"FROM automl.model_table a, automl.model_table b "
 		"WHERE a.name = $1 AND a.version = $2 AND b.name = $1 AND b.version = $3",
 		3, types, qvalues, NULL, SPI_OK_SELECT, &isnull)));
 	values[8] = catalog_exec("SELECT da.data = db.data "
-							 "FROM automl.models a JOIN automl.model_data da USING (model_id), "
-							 "automl.models b JOIN automl.model_data db USING (model_id) "
+							 "FROM automl.model_table a JOIN automl.model_data da USING (model_id), "
+							 "automl.model_table b JOIN automl.model_data db USING (model_id) "
 							 "WHERE a.name = $1 AND a.version = $2 AND b.name = $1 AND b.version = $3",
 							 3, types, qvalues, NULL, SPI_OK_SELECT, &isnull);
 	catalog_end_write(&w);

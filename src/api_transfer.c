@@ -5,6 +5,21 @@
  *	  model in base64) that another database can import.  Imports are
  *	  checked field by field and the model bytes are deserialized and
  *	  compared with the metadata before anything is stored.
+ *
+ * A document is not trusted beyond what can be checked here: the model
+ * bytes (deserialized, and the features described from them), its task,
+ * algorithm and classes.  What it says of the model's history (its score,
+ * trials, rows, source, fingerprint, options, trainer and approvals) is kept
+ * as claims in lineage->'claims', apart from what this server measured: an
+ * imported version has no score, so deploy(strategy => 'best') never picks
+ * it by a claimed one, and its trainer (by its claimed name) may not
+ * approve it.  The importer counts as its trainer here.
+ *
+ * Exporting hands over the model's bytes, which hold training rows for
+ * some algorithms (knn's reference rows, the background rows of sampled
+ * explanations): it needs the train right, and its audit row is written in
+ * a transaction of its own, so that a document that left with a rolled-back
+ * transaction is still on record.
  */
 #include "automl.h"
 
@@ -19,8 +34,10 @@
 #include "utils/datum.h"
 #include "utils/jsonb.h"
 
+#include "admin.h"
 #include "audit.h"
 #include "catalog.h"
+#include "describe.h"
 #include "json.h"
 #include "model.h"
 #include "model_cache.h"
@@ -49,7 +66,8 @@ automl_export(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model name must not be NULL")));
 	name = model_name_arg(PG_GETARG_TEXT_PP(0));
-	check_model_privilege(name, AM_PRIV_DEPLOY, "export");
+	PreventCommandIfReadOnly("automl.export()");
+	check_model_privilege(name, AM_PRIV_TRAIN, "export");
 	version = PG_ARGISNULL(1) ? model_cache_deployed_version(name) : PG_GETARG_INT32(1);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -72,19 +90,19 @@ automl_export(PG_FUNCTION_ARGS)
 					   "'source', m.source, 'options', m.options, 'seed', m.seed, "
 					   "'n_rows', m.n_rows, 'n_features', m.n_features, "
 					   "'data_fingerprint', m.data_fingerprint, 'trials', m.trials, "
-					   "'train_seconds', m.train_seconds, 'created_by', m.created_by, "
+					   "'train_seconds', m.train_seconds, 'created_by', m.created_by::text, "
 					   "'created_at', m.created_at, 'lineage', m.lineage, "
 					   "'model_format_version', d.format_version, "
 					   "'model', encode(d.data, 'base64')) "
-					   "FROM automl.models m JOIN automl.model_data d USING (model_id) "
+					   "FROM automl.model_table m JOIN automl.model_data d USING (model_id) "
 					   "WHERE m.name = $1 AND m.version = $2",
 					   3, types, values, NULL, SPI_OK_SELECT, &isnull);
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" has no version %d", name, version)));
-	audit_record(&w, "export", name, version, 0, 0, NULL, NULL);
 	catalog_end_write(&w);
+	audit_record_durable(&w, "export", name, version, NULL);
 	/* the document lives in SPI memory: copy it out before SPI_finish() */
 	{
 		MemoryContext spi_cxt = MemoryContextSwitchTo(caller_cxt);
@@ -169,9 +187,8 @@ decode_model(const char *b64)
 }
 
 /* The bytes must deserialize and agree with the document's metadata. */
-static void
-verify_model(const ImportDoc *doc, bytea *bytes, const char *task, const char *algorithm,
-			 char ***classes, int *n_classes)
+static AmModel *
+verify_model(const ImportDoc *doc, bytea *bytes, const char *task, const char *algorithm)
 {
 	AmErr		err;
 	AmModel    *m;
@@ -197,15 +214,32 @@ verify_model(const ImportDoc *doc, bytea *bytes, const char *task, const char *a
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("invalid model document: the metadata does not match the model")));
-	*classes = m->schema->classes;
-	*n_classes = m->schema->n_classes;
+	return m;
+}
+
+/* Append "key": the document's value of key (as JSON), when it has one. */
+static void
+append_claim(AmStr *s, Jsonb *jb, const char *key, bool *first)
+{
+	char	   *v = json_text(jb, key);
+
+	if (v == NULL)
+		return;
+	am_str_append(s, *first ? "" : ", ");
+	am_str_json_string(s, key);
+	am_str_append(s, ": ");
+	am_str_append(s, v);
+	*first = false;
 }
 
 static char *
 lineage_json(const ImportDoc *doc, Jsonb *jb, const char *caller)
 {
+	static const char *const claims[] = {"score", "score_std", "metrics", "trials", "n_rows",
+		"train_seconds", "source", "data_fingerprint", "options", "seed", "approved_by",
+	"lineage"};
 	AmStr		s;
-	char	   *previous = json_text(jb, "lineage");
+	bool		first = true;
 	const AmJson *from = field(doc, "exported_from", AM_JSON_STRING, false);
 	const AmJson *at = field(doc, "created_at", AM_JSON_STRING, false);
 	const AmJson *by = field(doc, "created_by", AM_JSON_STRING, false);
@@ -221,12 +255,10 @@ lineage_json(const ImportDoc *doc, Jsonb *jb, const char *caller)
 	am_str_json_string(&s, at ? at->string : "");
 	am_str_append(&s, "}, \"imported_by\": ");
 	am_str_json_string(&s, caller);
-	if (previous && strcmp(previous, "{}") != 0)
-	{
-		am_str_append(&s, ", \"previous\": ");
-		am_str_append(&s, previous);
-	}
-	am_str_append(&s, "}");
+	am_str_append(&s, ", \"claims\": {");
+	for (int i = 0; i < (int) lengthof(claims); i++)
+		append_claim(&s, jb, claims[i], &first);
+	am_str_append(&s, "}}");
 	return s.data;
 }
 
@@ -242,8 +274,7 @@ automl_import(PG_FUNCTION_ARGS)
 	CatalogModelRow row;
 	CatalogWriter w;
 	bytea	   *bytes;
-	char	  **classes;
-	int			n_classes;
+	AmModel    *model;
 	double		fv;
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	TupleDesc	td;
@@ -279,6 +310,7 @@ automl_import(PG_FUNCTION_ARGS)
 	if (!has_model_privilege(name, AM_PRIV_TRAIN, &exists) && exists)
 		check_model_privilege(name, AM_PRIV_TRAIN, "import a new version of");
 
+	/* every field is checked, though only what the bytes confirm is stored as fact */
 	memset(&row, 0, sizeof(row));
 	row.name = name;
 	row.task = text_field(&doc, "task");
@@ -286,28 +318,35 @@ automl_import(PG_FUNCTION_ARGS)
 	row.metric = text_field(&doc, "metric");
 	row.target = text_field(&doc, "target");
 	row.target_type = text_field(&doc, "target_type");
-	row.source = text_field(&doc, "source");
-	row.fingerprint = text_field(&doc, "data_fingerprint");
+	(void) text_field(&doc, "source");
+	(void) text_field(&doc, "data_fingerprint");
 	(void) field(&doc, "features", AM_JSON_OBJECT, true);
 	(void) field(&doc, "hyperparameters", AM_JSON_OBJECT, true);
-	row.hyperparameters = json_text(jb, "hyperparameters");
-	row.features = json_text(jb, "features");
-	row.metrics = json_text(jb, "metrics");
-	row.options = json_text(jb, "options");
-	row.score = number_field(&doc, "score", false);
-	row.score_std = number_field(&doc, "score_std", false);
-	row.seed = (int64) number_field(&doc, "seed", true);
-	row.n_rows = (int64) number_field(&doc, "n_rows", true);
-	row.n_features = (int) number_field(&doc, "n_features", true);
-	row.trials = (int) number_field(&doc, "trials", true);
-	row.train_seconds = number_field(&doc, "train_seconds", true);
+	(void) number_field(&doc, "score", false);
+	(void) number_field(&doc, "score_std", false);
+	(void) number_field(&doc, "seed", true);
+	(void) number_field(&doc, "n_rows", true);
+	(void) number_field(&doc, "n_features", true);
+	(void) number_field(&doc, "trials", true);
+	(void) number_field(&doc, "train_seconds", true);
 	row.format_version = (int) number_field(&doc, "model_format_version", true);
 	bytes = decode_model(text_field(&doc, "model"));
-	verify_model(&doc, bytes, row.task, row.algorithm, &classes, &n_classes);
-	row.classes = classes;
-	row.n_classes = n_classes;
+	model = verify_model(&doc, bytes, row.task, row.algorithm);
+	row.hyperparameters = json_text(jb, "hyperparameters");
+	row.features = am_describe_features(model);
+	row.n_features = model->schema->n_features;
+	row.classes = model->schema->classes;
+	row.n_classes = model->schema->n_classes;
 	row.bytes = VARDATA_ANY(bytes);
 	row.n_bytes = VARSIZE_ANY_EXHDR(bytes);
+	/* nothing measured here: no score, trials, rows, source or fingerprint */
+	row.score = NAN;
+	row.score_std = NAN;
+	row.metrics = "{}";
+	row.options = "{}";
+	row.source = "";
+	row.fingerprint = "";
+	row.created_session = GetSessionUserId();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -316,11 +355,7 @@ automl_import(PG_FUNCTION_ARGS)
 	row.version = catalog_next_version(&w, name);
 	catalog_insert_model(&w, &row);
 	audit_record(&w, "import", name, row.version, 0, 0, NULL, row.lineage);
-	if (row.version == 1)
-	{
-		catalog_deploy(&w, name, 1, "first version", NULL);
-		audit_record(&w, "deploy", name, 1, 0, 1, "first version", NULL);
-	}
+	version_stored(&w, name, row.version);
 	catalog_end_write(&w);
 
 	MemoryContextSwitchTo(caller_cxt);

@@ -24,4 +24,13 @@ extern void audit_record(const CatalogWriter *w, const char *action, const char 
 						 int32 version, int32 from_version, int32 to_version,
 						 const char *reason, const char *details);
 
+/*
+ * The same, committed at once by a background worker in a transaction of
+ * its own, so that the row stays even if the caller's transaction rolls
+ * back: for actions whose effect leaves the database with the caller
+ * (export).  Waits for the worker; errors if it could not write the row.
+ */
+extern void audit_record_durable(const CatalogWriter *w, const char *action, const char *name,
+								 int32 version, const char *details);
+
 #endif							/* AUTOML_AUDIT_H */

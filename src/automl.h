@@ -10,7 +10,7 @@
 
 #include "core.h"
 
-#define AUTOML_VERSION "0.1.0"
+#define AUTOML_VERSION "0.2.0"
 #define AUTOML_SCHEMA "automl"
 
 /* GUCs */

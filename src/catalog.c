@@ -45,6 +45,8 @@ typedef struct CatalogOids
 
 static CatalogOids oids;
 
+static Oid	extension_owner(char **version);
+
 void
 catalog_forget_oids(void)
 {
@@ -64,18 +66,38 @@ relid_of(const char *relname)
 	return relid;
 }
 
+/*
+ * The library serves the catalog of its own version only: after an upgrade
+ * of the package, a database still on the previous version must be updated
+ * before it is used (its tables and functions do not match this code).
+ */
+static void
+check_extension_version(void)
+{
+	char	   *installed;
+
+	(void) extension_owner(&installed);
+	if (strcmp(installed, AUTOML_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("automl version %s is installed in this database, but the library is version %s",
+						installed, AUTOML_VERSION),
+				 errhint("Run ALTER EXTENSION automl UPDATE.")));
+}
+
 static void
 lookup_oids(void)
 {
 	if (oids.valid)
 		return;
+	check_extension_version();
 	oids.namespace = get_namespace_oid(AUTOML_SCHEMA, true);
 	if (!OidIsValid(oids.namespace))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_SCHEMA),
 				 errmsg("schema \"%s\" does not exist", AUTOML_SCHEMA),
 				 errhint("Run CREATE EXTENSION automl in this database.")));
-	oids.models = relid_of("models");
+	oids.models = relid_of("model_table");
 	oids.models_key = relid_of("models_name_version_key");
 	oids.model_data = relid_of("model_data");
 	oids.model_data_pkey = relid_of("model_data_pkey");
@@ -160,7 +182,7 @@ catalog_deployed_version(const char *name, int32 *version)
 }
 
 bool
-catalog_model_owner(const char *name, char **owner)
+catalog_model_owner(const char *name, Oid *owner)
 {
 	Relation	rel;
 	SysScanDesc scan;
@@ -180,7 +202,7 @@ catalog_model_owner(const char *name, char **owner)
 		Datum		d = heap_getattr(tup, attnum_of(rel, "owner"), RelationGetDescr(rel), &isnull);
 
 		if (owner)
-			*owner = pstrdup(NameStr(*DatumGetName(d)));
+			*owner = DatumGetObjectId(d);
 		found = true;
 	}
 	systable_endscan(scan);
@@ -218,9 +240,8 @@ catalog_model_grants(const char *name)
 		bool		isnull;
 		char	   *priv;
 
-		g->grantee = pstrdup(NameStr(*DatumGetName(heap_getattr(tup, grantee_att,
-																  RelationGetDescr(rel),
-																  &isnull))));
+		g->grantee = DatumGetObjectId(heap_getattr(tup, grantee_att, RelationGetDescr(rel),
+													&isnull));
 		priv = TextDatumGetCString(heap_getattr(tup, privilege_att, RelationGetDescr(rel),
 												&isnull));
 		g->privilege = strcmp(priv, "train") == 0 ? 0 : strcmp(priv, "deploy") == 0 ? 1 : 2;
@@ -320,8 +341,9 @@ catalog_model_column_text(const char *name, int32 version, const char *column, b
 	return result;
 }
 
+/* The extension's owner, and (version not NULL) its installed version. */
 static Oid
-extension_owner(void)
+extension_owner(char **version)
 {
 	Oid			extoid = get_extension_oid("automl", false);
 	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
@@ -337,6 +359,14 @@ extension_owner(void)
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "could not find extension automl");
 	owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	if (version)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		*version = isnull ? pstrdup("") : TextDatumGetCString(d);
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return owner;
@@ -348,8 +378,9 @@ catalog_begin_write(CatalogWriter *w)
 	lookup_oids();
 	w->save_cxt = CurrentMemoryContext;
 	GetUserIdAndSecContext(&w->save_userid, &w->save_sec_context);
+	w->caller_id = w->save_userid;
 	w->caller = GetUserNameFromId(w->save_userid, false);
-	SetUserIdAndSecContext(extension_owner(),
+	SetUserIdAndSecContext(extension_owner(NULL),
 						   w->save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	w->save_nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
@@ -411,10 +442,10 @@ text_array(char **v, int n);
 int64
 catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
 {
-	Oid			types[11] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID, INT4OID,
-		TEXTARRAYOID, TEXTARRAYOID, JSONBOID, NAMEOID};
-	Datum		values[11];
-	char		nulls[11];
+	Oid			types[14] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID, INT4OID,
+		TEXTARRAYOID, TEXTARRAYOID, JSONBOID, REGROLEOID, TEXTOID, TEXTOID, REGROLEOID};
+	Datum		values[14];
+	char		nulls[14];
 	bool		isnull;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -430,13 +461,17 @@ catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
 	values[7] = text_array_or_null(a->algorithms, a->n_algorithms, &nulls[7]);
 	values[8] = text_array_or_null(a->exclude, a->n_exclude, &nulls[8]);
 	values[9] = jsonb_of(a->options_json);
-	values[10] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	values[10] = ObjectIdGetDatum(w->caller_id);
+	values[11] = text_or_null(a->source_query, &nulls[11]);
+	values[12] = text_or_null(a->search_path, &nulls[12]);
+	values[13] = ObjectIdGetDatum(a->source_role);
+	nulls[13] = OidIsValid(a->source_role) ? ' ' : 'n';
 	return DatumGetInt64(catalog_exec("INSERT INTO automl.runs (name, source, target, task, metric, "
 									  "time_budget, max_trials, algorithms, exclude, options, "
-									  "started_by) "
-									  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-									  "RETURNING run_id",
-									  11, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+									  "started_by, source_query, search_path, source_role) "
+									  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+									  "$13, $14) RETURNING run_id",
+									  14, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
 }
 
 void
@@ -540,22 +575,62 @@ catalog_insert_trial(int64 run_id, int trial, const char *name, const char *algo
 int32
 catalog_next_version(const CatalogWriter *w, const char *name)
 {
-	Oid			types[2] = {TEXTOID, NAMEOID};
+	Oid			types[2] = {TEXTOID, REGROLEOID};
 	Datum		values[2];
 	bool		isnull;
+	int32		version;
+	Datum		owner;
 
 	values[0] = CStringGetTextDatum(name);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	values[1] = ObjectIdGetDatum(w->caller_id);
 
 	/*
 	 * The row lock taken here is held to commit, so two trainings of one
 	 * name get distinct versions; it is taken only once the search is done.
 	 */
-	return DatumGetInt32(catalog_exec("INSERT INTO automl.model_names AS m (name, owner) "
-							  "VALUES ($1, $2) ON CONFLICT (name) DO UPDATE "
-							  "SET last_version = m.last_version + 1 "
-							  "RETURNING last_version",
-							  2, types, values, NULL, SPI_OK_INSERT_RETURNING, &isnull));
+	version = DatumGetInt32(catalog_exec("INSERT INTO automl.model_names AS m (name, owner) "
+										 "VALUES ($1, $2) ON CONFLICT (name) DO UPDATE "
+										 "SET last_version = m.last_version + 1 "
+										 "RETURNING last_version",
+										 2, types, values, NULL, SPI_OK_INSERT_RETURNING,
+										 &isnull));
+
+	/*
+	 * The right to train the name, checked again under that lock and on a
+	 * fresh snapshot: the name may have been created by another role while
+	 * this training ran, or the right revoked (grant and revoke update the
+	 * row, so under REPEATABLE READ the lock above already failed).
+	 */
+	if (!catalog_may_train(name, w->caller_id))
+	{
+		owner = catalog_exec("SELECT owner FROM automl.model_names WHERE name = $1",
+							 1, types, values, NULL, SPI_OK_SELECT, &isnull);
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to train a new version of model \"%s\"", name),
+				 errdetail("Model \"%s\" belongs to role \"%s\", which has not granted role \"%s\" "
+						   "the train right; it is checked again when a version is stored.",
+						   name, role_name(DatumGetObjectId(owner)), w->caller)));
+	}
+	return version;
+}
+
+bool
+catalog_may_train(const char *name, Oid role)
+{
+	Oid			types[2] = {TEXTOID, REGROLEOID};
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = ObjectIdGetDatum(role);
+	/* pg_has_role(.., 'USAGE') is has_privs_of_role(): superusers pass */
+	return DatumGetBool(catalog_exec("SELECT pg_catalog.pg_has_role($2, n.owner, 'USAGE') OR EXISTS "
+									 "(SELECT FROM automl.model_privileges p WHERE p.name = n.name "
+									 "AND p.privilege = 'train' AND (p.grantee = 0 OR "
+									 "pg_catalog.pg_has_role($2, p.grantee, 'USAGE'))) "
+									 "FROM automl.model_names n WHERE n.name = $1",
+									 2, types, values, NULL, SPI_OK_SELECT, &isnull)) || isnull;
 }
 
 int64
@@ -564,8 +639,8 @@ catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 	Oid			types[30] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID,
 		FLOAT8OID, FLOAT8OID, JSONBOID, TEXTOID, TEXTOID, TEXTARRAYOID, JSONBOID,
 		TEXTOID, JSONBOID, INT8OID, INT8OID, INT4OID, TEXTOID, INT8OID, INT4OID,
-		FLOAT8OID, INT4OID, NAMEOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, JSONBOID,
-	INT4OID};
+		FLOAT8OID, INT4OID, REGROLEOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, JSONBOID,
+	REGROLEOID};
 	Datum		values[30];
 	char		nulls[30];
 	bool		isnull;
@@ -602,23 +677,23 @@ catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 	values[20] = Int32GetDatum(row->trials);
 	values[21] = Float8GetDatum(row->train_seconds);
 	values[22] = Int32GetDatum((int32) row->n_bytes);
-	values[23] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	values[23] = ObjectIdGetDatum(w->caller_id);
 	values[24] = CStringGetTextDatum(AUTOML_VERSION);
 	values[25] = jsonb_of(row->lineage);
 	values[26] = jsonb_of(row->diagnostics);
 	values[27] = jsonb_of(row->profile ? row->profile : "[]");
 	values[28] = jsonb_of(row->drift_reference);
-	values[29] = Int32GetDatum(row->format_version);
-	model_id = DatumGetInt64(catalog_exec("INSERT INTO automl.models (name, version, task, algorithm, "
-								  "hyperparameters, metric, score, score_std, metrics, target, "
-								  "target_type, classes, features, source, options, seed, "
+	values[29] = ObjectIdGetDatum(row->created_session);
+	model_id = DatumGetInt64(catalog_exec("INSERT INTO automl.model_table (name, version, task, "
+								  "algorithm, hyperparameters, metric, score, score_std, metrics, "
+								  "target, target_type, classes, features, source, options, seed, "
 								  "n_rows, n_features, data_fingerprint, run_id, trials, "
 								  "train_seconds, model_bytes, created_by, extension_version, lineage, "
-								  "diagnostics, profile, drift_reference) "
+								  "diagnostics, profile, drift_reference, created_session) "
 								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
 								  "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, "
-								  "$26, $27, $28, $29) RETURNING model_id",
-								  29, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+								  "$26, $27, $28, $29, $30) RETURNING model_id",
+								  30, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
 
 	data = palloc(VARHDRSZ + row->n_bytes);
 	SET_VARSIZE(data, VARHDRSZ + row->n_bytes);
@@ -628,7 +703,7 @@ catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row)
 		Datum		dvalues[3];
 
 		dvalues[0] = Int64GetDatum(model_id);
-		dvalues[1] = values[29];
+		dvalues[1] = Int32GetDatum(row->format_version);
 		dvalues[2] = PointerGetDatum(data);
 		catalog_exec("INSERT INTO automl.model_data (model_id, format_version, data) "
 			 "VALUES ($1, $2, $3)", 3, dtypes, dvalues, NULL, SPI_OK_INSERT, &isnull);
@@ -660,7 +735,7 @@ int32
 catalog_deploy(const CatalogWriter *w, const char *name, int32 version,
 			   const char *strategy, const char *reason)
 {
-	Oid			types[6] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, NAMEOID, INT4OID};
+	Oid			types[6] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, REGROLEOID, INT4OID};
 	Datum		values[6];
 	char		nulls[6] = "      ";
 	int32		previous = catalog_lock_live_version(name);
@@ -670,48 +745,74 @@ catalog_deploy(const CatalogWriter *w, const char *name, int32 version,
 	values[1] = Int32GetDatum(version);
 	values[2] = CStringGetTextDatum(strategy);
 	values[3] = text_or_null(reason, &nulls[3]);
-	values[4] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	values[4] = ObjectIdGetDatum(w->caller_id);
 	values[5] = Int32GetDatum(previous);
 	nulls[5] = previous > 0 ? ' ' : 'n';
 
 	(void) catalog_exec("INSERT INTO automl.deployments (name, version, previous_version, "
 						"strategy, reason, deployed_by) VALUES ($1, $2, $6, $3, $4, $5)",
 						6, types, values, nulls, SPI_OK_INSERT, &isnull);
-	(void) catalog_exec("UPDATE automl.models SET status = CASE WHEN version = $2 "
+	(void) catalog_exec("UPDATE automl.model_table SET status = CASE WHEN version = $2 "
 						"THEN 'deployed' ELSE 'retired' END "
 						"WHERE name = $1 AND (version = $2 OR status = 'deployed')",
 						2, types, values, NULL, SPI_OK_UPDATE, &isnull);
 	return previous;
 }
 
-void
-catalog_grant(const CatalogWriter *w, const char *name, const char *grantee,
-			  const char *privilege)
+/*
+ * Grants and revokes update the name's row too: a training of the name that
+ * stores its version under REPEATABLE READ after a revoke committed then
+ * fails on that row instead of missing the revoke.
+ */
+static void
+rights_changed(const char *name)
 {
-	Oid			types[4] = {TEXTOID, NAMEOID, TEXTOID, NAMEOID};
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	bool		isnull;
+
+	(void) catalog_exec("UPDATE automl.model_names SET rights_changed_at = pg_catalog.clock_timestamp() "
+						"WHERE name = $1", 1, types, values, NULL, SPI_OK_UPDATE, &isnull);
+}
+
+void
+catalog_grant(const CatalogWriter *w, const char *name, Oid grantee, const char *privilege)
+{
+	Oid			types[4] = {TEXTOID, REGROLEOID, TEXTOID, REGROLEOID};
 	Datum		values[4];
 	bool		isnull;
 
+	rights_changed(name);
 	values[0] = CStringGetTextDatum(name);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(grantee));
+	values[1] = ObjectIdGetDatum(grantee);
 	values[2] = CStringGetTextDatum(privilege);
-	values[3] = DirectFunctionCall1(namein, CStringGetDatum(w->caller));
+	values[3] = ObjectIdGetDatum(w->caller_id);
 	(void) catalog_exec("INSERT INTO automl.model_privileges (name, grantee, privilege, granted_by) "
 						"VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
 						4, types, values, NULL, SPI_OK_INSERT, &isnull);
 }
 
 void
-catalog_revoke(const char *name, const char *grantee, const char *privilege)
+catalog_revoke(const char *name, Oid grantee, const char *privilege)
 {
-	Oid			types[3] = {TEXTOID, NAMEOID, TEXTOID};
+	Oid			types[3] = {TEXTOID, REGROLEOID, TEXTOID};
 	Datum		values[3];
 	bool		isnull;
 
+	rights_changed(name);
 	values[0] = CStringGetTextDatum(name);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(grantee));
+	values[1] = ObjectIdGetDatum(grantee);
 	values[2] = CStringGetTextDatum(privilege);
 	(void) catalog_exec("DELETE FROM automl.model_privileges "
 						"WHERE name = $1 AND grantee = $2 AND privilege = $3",
 						3, types, values, NULL, SPI_OK_DELETE, &isnull);
+}
+
+/* A role's name for messages ("role 16384" when it was dropped). */
+char *
+role_name(Oid role)
+{
+	char	   *name = GetUserNameFromId(role, true);
+
+	return name ? name : psprintf("dropped role %u", role);
 }

@@ -36,12 +36,12 @@ extern bytea *catalog_model_bytes(const char *name, int32 version, int64 *model_
 extern char *catalog_model_column_text(const char *name, int32 version, const char *column,
 									   bool *found);
 /* Owner of a model name; false when the name does not exist. */
-extern bool catalog_model_owner(const char *name, char **owner);
+extern bool catalog_model_owner(const char *name, Oid *owner);
 
 /* Rights granted on a model name (list of CatalogGrant *). */
 typedef struct CatalogGrant
 {
-	char	   *grantee;
+	Oid			grantee;		/* InvalidOid: PUBLIC */
 	int			privilege;		/* AmPrivilege */
 } CatalogGrant;
 
@@ -54,7 +54,8 @@ typedef struct CatalogWriter
 	int			save_sec_context;
 	int			save_nestlevel;
 	MemoryContext save_cxt;		/* SPI calls switch contexts: restored at the end */
-	char	   *caller;			/* name of the role the writes are for */
+	Oid			caller_id;		/* the role the writes are for (the current user) */
+	char	   *caller;			/* its name */
 } CatalogWriter;
 
 extern void catalog_begin_write(CatalogWriter *w);
@@ -83,6 +84,9 @@ typedef struct CatalogRunArgs
 	char	  **exclude;
 	int			n_exclude;
 	const char *options_json;
+	const char *source_query;	/* the query run (a table source resolved) */
+	const char *search_path;	/* in effect when the source was resolved */
+	Oid			source_role;	/* the role the source was read as */
 } CatalogRunArgs;
 
 /* These need SPI connected and catalog_begin_write() in effect. */
@@ -97,7 +101,18 @@ extern void catalog_insert_trial(int64 run_id, int trial, const char *name,
 								 double fit_seconds, double predict_seconds,
 								 double elapsed, const char *status,
 								 const char *error, bool resumed);
+/*
+ * The next version of a name (creating it, owned by the writer's role),
+ * locking the name's row to commit; errors unless the writer's role may
+ * train the name, checked under that lock on a fresh snapshot.
+ */
 extern int32 catalog_next_version(const CatalogWriter *w, const char *name);
+/*
+ * May this role train the name (own it, or hold the train right, or be a
+ * superuser)?  A fresh read through SPI, not the cached answer; true for a
+ * name that does not exist.
+ */
+extern bool catalog_may_train(const char *name, Oid role);
 
 typedef struct CatalogModelRow
 {
@@ -131,6 +146,7 @@ typedef struct CatalogModelRow
 	const void *bytes;
 	size_t		n_bytes;
 	int			format_version;
+	Oid			created_session;	/* the session user of the trainer (created_by: the writer) */
 } CatalogModelRow;
 
 extern int64 catalog_insert_model(const CatalogWriter *w, const CatalogModelRow *row);
@@ -140,8 +156,11 @@ extern int32 catalog_deploy(const CatalogWriter *w, const char *name, int32 vers
 /* The live version of a name (0 when none), locking the name's row. */
 extern int32 catalog_lock_live_version(const char *name);
 
-extern void catalog_grant(const CatalogWriter *w, const char *name, const char *grantee,
+extern void catalog_grant(const CatalogWriter *w, const char *name, Oid grantee,
 						  const char *privilege);
-extern void catalog_revoke(const char *name, const char *grantee, const char *privilege);
+extern void catalog_revoke(const char *name, Oid grantee, const char *privilege);
+
+/* A role's name for messages ("dropped role <oid>" when it no longer exists). */
+extern char *role_name(Oid role);
 
 #endif							/* AUTOML_CATALOG_H */

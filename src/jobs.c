@@ -1,21 +1,39 @@
 /*
  * jobs.c
- *	  Background training: automl.train_async() records a job and starts a
- *	  dynamic background worker (no shared_preload_libraries needed) that
- *	  runs the same training as automl.train() under the role that started
- *	  it, committing each finished trial and its progress as it goes;
- *	  automl.cancel(), automl.wait(), and automl.jobs, which also marks jobs
- *	  whose worker died as failed.
+ *	  Background training: automl.train_async() records a job and, when a
+ *	  slot is free, starts a dynamic background worker (no
+ *	  shared_preload_libraries needed) that runs the same training as
+ *	  automl.train(), committing each finished trial and its progress as it
+ *	  goes; automl.cancel(), automl.wait(), and automl.jobs, which also marks
+ *	  jobs whose worker died as failed.
  *
- * At most automl.max_jobs jobs train at once: a worker takes one of that
- * many session advisory locks before it starts (released when it exits, on
- * any path), and waits, queued, while all are taken.
+ * Rights.  A job runs with exactly the rights of the role that asked for it:
+ * its worker connects as that role (as the caller's session user when the
+ * role cannot log in), and runs the training as that role inside a
+ * security-restricted operation, so that nothing the source query calls can
+ * change the role (SET ROLE, RESET ROLE and SET SESSION AUTHORIZATION fail).
+ * train_async() refuses to start inside a security-restricted operation
+ * (ANALYZE, VACUUM, CREATE INDEX or REFRESH MATERIALIZED VIEW running another
+ * role's expressions) and inside a SECURITY DEFINER function: there the role
+ * the job would run as is not the caller's.  The source is resolved when the
+ * job is created, on the caller's search_path, and read on that search_path.
+ *
+ * Slots.  At most automl.max_jobs jobs of a database run at once; a job
+ * beyond them waits, queued, without a worker process.  A worker holds one
+ * of max_jobs session advisory locks while it trains (released when it
+ * exits, on any path), and when its job ends starts workers for the oldest
+ * queued jobs ("dispatch"); so do train_async() and every look at the jobs
+ * (which also revive queued jobs whose worker a restart took).  A role may
+ * have automl.max_jobs_per_role jobs queued or running, a database
+ * automl.max_queued_jobs.
  */
 #include "automl.h"
 
 #include <signal.h>
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -32,9 +50,11 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "load.h"
 #include "model_cache.h"
 #include "privileges.h"
 #include "train.h"
@@ -52,28 +72,195 @@ PGDLLEXPORT void automl_job_main(Datum main_arg);
 #define STOP_CHECK_INTERVAL_MS 500
 
 int			automl_max_jobs = 2;
+int			automl_max_jobs_per_role = 4;
+int			automl_max_queued_jobs = 32;
 
-/* What the starting backend hands to the worker. */
+/* What the dispatching backend hands to the worker. */
 typedef struct JobStart
 {
 	Oid			database;
-	Oid			session_role;	/* connects as (may log in) */
-	Oid			role;			/* runs as (SET ROLE) */
-	TransactionId creator_xid;	/* the job row is visible once it commits */
+	Oid			login_role;		/* connects as */
+	Oid			role;			/* runs as */
+	TransactionId creator_xid;	/* the dispatch is visible once it commits */
 } JobStart;
+
+/* In a worker: the roles it connected and runs as. */
+static Oid	job_login_role = InvalidOid;
+static Oid	job_role = InvalidOid;
 
 void
 JobsInit(void)
 {
 	DefineCustomIntVariable("automl.max_jobs",
-							"Largest number of background trainings running at once.",
-							"Further jobs wait, queued, for a slot.",
+							"Largest number of background trainings running at once in a database.",
+							"Further jobs wait, queued, without a worker process.",
 							&automl_max_jobs,
 							2, 1, 64,
 							PGC_SIGHUP,
 							0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.max_jobs_per_role",
+							"Largest number of background trainings one role may have queued or running in a database.",
+							NULL,
+							&automl_max_jobs_per_role,
+							4, 1, 1000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.max_queued_jobs",
+							"Largest number of background trainings queued or running in a database.",
+							NULL,
+							&automl_max_queued_jobs,
+							32, 1, 10000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
 }
+
+/* ---------- starting workers ---------- */
+
+/* Can this role open a connection (exists, LOGIN)? */
+static bool
+role_can_login(Oid role)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
+	bool		ok;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	ok = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
+	ReleaseSysCache(tup);
+	return ok;
+}
+
+/* Register the worker of a job; false when no worker slot is free. */
+static bool
+start_worker(int64 job_id, Oid login_role, Oid role)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	JobStart	start;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "automl");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "automl_job_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "automl training job %lld", (long long) job_id);
+	snprintf(worker.bgw_type, BGW_MAXLEN, JOB_WORKER_TYPE);
+	worker.bgw_main_arg = Int64GetDatum(job_id);
+	start.database = MyDatabaseId;
+	start.login_role = login_role;
+	start.role = role;
+	start.creator_xid = GetTopTransactionId();
+	memcpy(worker.bgw_extra, &start, sizeof(start));
+	worker.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&worker, &handle);
+}
+
+/*
+ * Start workers for the oldest queued jobs while slots are free (SPI
+ * connected, catalog_begin_write() in effect).  Jobs whose worker was started
+ * and has not ended count as busy.  Returns false when a worker could not be
+ * registered (max_worker_processes reached); the job stays queued.
+ */
+static bool
+dispatch_jobs(void)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1];
+	bool		isnull;
+	int			busy;
+	bool		ok = true;
+	uint64		n;
+	SPITupleTable *tuptable;
+
+	busy = DatumGetInt32(catalog_exec("SELECT count(*)::int4 FROM automl.job_table "
+									  "WHERE state IN ('queued', 'running') "
+									  "AND dispatched_at IS NOT NULL",
+									  0, NULL, NULL, NULL, SPI_OK_SELECT, &isnull));
+	if (busy >= automl_max_jobs)
+		return true;
+	values[0] = Int32GetDatum(automl_max_jobs - busy);
+	(void) catalog_exec("SELECT job_id, login_role, role FROM automl.job_table "
+						"WHERE state = 'queued' AND dispatched_at IS NULL AND NOT cancel_requested "
+						"ORDER BY job_id LIMIT $1 FOR UPDATE SKIP LOCKED",
+						1, types, values, NULL, SPI_OK_SELECT, &isnull);
+	n = SPI_processed;
+	tuptable = SPI_tuptable;
+	for (uint64 r = 0; r < n && ok; r++)
+	{
+		HeapTuple	tup = tuptable->vals[r];
+		int64		job_id = DatumGetInt64(SPI_getbinval(tup, tuptable->tupdesc, 1, &isnull));
+		Oid			login = DatumGetObjectId(SPI_getbinval(tup, tuptable->tupdesc, 2, &isnull));
+		Oid			role = DatumGetObjectId(SPI_getbinval(tup, tuptable->tupdesc, 3, &isnull));
+		Oid			utypes[1] = {INT8OID};
+		Datum		uvalues[1] = {Int64GetDatum(job_id)};
+
+		ok = start_worker(job_id, login, role);
+		if (ok)
+			(void) catalog_exec("UPDATE automl.job_table SET dispatched_at = now() "
+								"WHERE job_id = $1", 1, utypes, uvalues, NULL, SPI_OK_UPDATE,
+								&isnull);
+	}
+	return ok;
+}
+
+/* Refuse where the job would run as a role other than the caller's own. */
+static void
+refuse_borrowed_role(void)
+{
+	if (InSecurityRestrictedOperation())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot start a background training within a security-restricted operation"),
+				 errdetail("The operation (such as ANALYZE, VACUUM, CREATE INDEX or REFRESH MATERIALIZED VIEW) "
+						   "runs as another role than the one that started it, and a job would outlive it.")));
+	if (InLocalUserIdChange())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot start a background training within a security-definer function"),
+				 errdetail("The job would run as the function's owner, not as the role that called it."),
+				 errhint("Call automl.train() inside the function, or automl.train_async() outside it.")));
+}
+
+/* Per-role and per-database limits on queued and running jobs. */
+static void
+admit_job(Oid role)
+{
+	Oid			types[1] = {REGROLEOID};
+	Datum		values[1] = {ObjectIdGetDatum(role)};
+	int			mine,
+				all;
+
+	if (SPI_execute_with_args("SELECT count(*) FILTER (WHERE role = $1)::int4, count(*)::int4 "
+							  "FROM automl.job_table WHERE state IN ('queued', 'running')",
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not count the jobs");
+	mine = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									   &(bool) {false}));
+	all = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+									  &(bool) {false}));
+	if (mine >= automl_max_jobs_per_role)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg_plural("role \"%s\" already has %d background training queued or running",
+								"role \"%s\" already has %d background trainings queued or running",
+								mine, role_name(role), mine),
+				 errdetail("automl.max_jobs_per_role is %d.", automl_max_jobs_per_role),
+				 errhint("Wait for one to end, or stop one with automl.cancel(job).")));
+	if (all >= automl_max_queued_jobs)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg_plural("this database already has %d background training queued or running",
+							   "this database already has %d background trainings queued or running",
+							   all, all),
+				 errdetail("automl.max_queued_jobs is %d.", automl_max_queued_jobs),
+				 errhint("Wait for one to end, or stop one with automl.cancel(job).")));
+}
+
+static void reap_dead_jobs(void);
 
 /* ---------- starting, cancelling, waiting ---------- */
 
@@ -82,24 +269,45 @@ automl_train_async(PG_FUNCTION_ARGS)
 {
 	TrainArgs	args;
 	CatalogWriter w;
-	BackgroundWorker worker;
-	BackgroundWorkerHandle *handle;
-	JobStart	start;
 	int64		job_id;
 	bool		exists;
-	Oid			types[11] = {TEXTOID, NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID,
-		INT4OID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID};
-	Datum		values[11];
-	char		nulls[11];
+	Oid			types[16] = {TEXTOID, REGROLEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID,
+		INT4OID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID, REGROLEOID, REGROLEOID, TEXTOID, TEXTOID,
+	TEXTOID};
+	Datum		values[16];
+	char		nulls[16];
 	bool		isnull;
+	Oid			role = GetUserId();
+	Oid			login;
+	char	   *source_query;
+	char	   *temp;
+	bool		dispatched;
 
 	PreventCommandIfReadOnly("automl.train_async()");
+	refuse_borrowed_role();
 	train_args_from_call(fcinfo, &args);
 	if (!has_model_privilege(args.name, AM_PRIV_TRAIN, &exists) && exists)
 		check_model_privilege(args.name, AM_PRIV_TRAIN, "train a new version of");
 
+	/* the worker logs in as the role, or as the session it was asked from */
+	login = role_can_login(role) ? role :
+		role_can_login(GetSessionUserId()) ? GetSessionUserId() : GetAuthenticatedUserId();
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* what the job reads is decided now, as the caller sees it */
+	source_query = automl_source_sql(args.source);
+	temp = automl_query_temp_relation(source_query);
+	if (temp)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a background training cannot read temporary table \"%s\"", temp),
+				 errdetail("The job runs in a session of its own, which does not see this session's temporary tables."),
+				 errhint("Train with automl.train(), or copy the rows into a permanent table.")));
+
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(args.name);
+	values[1] = ObjectIdGetDatum(role);
 	values[2] = CStringGetTextDatum(args.source);
 	values[3] = CStringGetTextDatum(args.target);
 	values[4] = CStringGetTextDatum(args.task);
@@ -114,40 +322,30 @@ automl_train_async(PG_FUNCTION_ARGS)
 	values[9] = PG_ARGISNULL(8) ? (Datum) 0 : PG_GETARG_DATUM(8);
 	nulls[9] = PG_ARGISNULL(8) ? 'n' : ' ';
 	values[10] = DirectFunctionCall1(jsonb_in, CStringGetDatum(args.options_json));
+	values[11] = ObjectIdGetDatum(login);
+	values[12] = ObjectIdGetDatum(GetSessionUserId());
+	values[13] = CStringGetTextDatum(source_query);
+	values[14] = CStringGetTextDatum(namespace_search_path);
+	values[15] = CStringGetTextDatum("waiting for a free slot");
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
 	catalog_begin_write(&w);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(w.caller));
+	reap_dead_jobs();
+	admit_job(role);
 	job_id = DatumGetInt64(catalog_exec("INSERT INTO automl.job_table (name, role, source, target, "
 										"task, metric, time_budget, max_trials, algorithms, "
-										"exclude, options) "
-										"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-										"RETURNING job_id",
-										11, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+										"exclude, options, login_role, session_role, "
+										"source_query, search_path, phase) "
+										"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+										"$12, $13, $14, $15, $16) RETURNING job_id",
+										16, types, values, nulls, SPI_OK_INSERT_RETURNING,
+										&isnull));
+	dispatched = dispatch_jobs();
 	catalog_end_write(&w);
 	SPI_finish();
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "automl");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "automl_job_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "automl training job %lld", (long long) job_id);
-	snprintf(worker.bgw_type, BGW_MAXLEN, JOB_WORKER_TYPE);
-	worker.bgw_main_arg = Int64GetDatum(job_id);
-	start.database = MyDatabaseId;
-	start.session_role = GetSessionUserId();
-	start.role = GetUserId();
-	start.creator_xid = GetTopTransactionId();
-	memcpy(worker.bgw_extra, &start, sizeof(start));
-	worker.bgw_notify_pid = 0;
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
-		ereport(ERROR,
-				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("could not start a background worker for the training"),
-				 errhint("Raise max_worker_processes, or wait for other background workers to finish.")));
+	if (!dispatched)
+		ereport(WARNING,
+				(errmsg("no background worker is free to start job %lld; it stays queued", (long long) job_id),
+				 errhint("Raise max_worker_processes. A queued job starts when another job ends, or at the next look at automl.jobs.")));
 	PG_RETURN_INT64(job_id);
 }
 
@@ -155,7 +353,7 @@ typedef struct JobRow
 {
 	bool		found;
 	char	   *name;
-	char	   *role;
+	Oid			role;
 	char	   *state;
 	int			pid;
 	bool		mine;			/* inserted by this (uncommitted) transaction */
@@ -169,7 +367,7 @@ read_job(int64 job_id)
 	Datum		values[1] = {Int64GetDatum(job_id)};
 	JobRow		j = {0};
 
-	if (SPI_execute_with_args("SELECT name, role::text, state, pid, xmin FROM automl.job_table "
+	if (SPI_execute_with_args("SELECT name, role, state, pid, xmin FROM automl.job_table "
 							  "WHERE job_id = $1", 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read job %lld", (long long) job_id);
 	if (SPI_processed == 1)
@@ -181,7 +379,7 @@ read_job(int64 job_id)
 
 		j.found = true;
 		j.name = SPI_getvalue(tup, td, 1);
-		j.role = SPI_getvalue(tup, td, 2);
+		j.role = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
 		j.state = SPI_getvalue(tup, td, 3);
 		d = SPI_getbinval(tup, td, 4, &isnull);
 		j.pid = isnull ? 0 : DatumGetInt32(d);
@@ -202,10 +400,9 @@ job_ended(const char *state)
 static bool
 may_manage_job(const JobRow *j)
 {
-	Oid			role = get_role_oid(j->role, true);
 	bool		exists;
 
-	if (superuser() || (OidIsValid(role) && has_privs_of_role(GetUserId(), role)))
+	if (superuser() || has_privs_of_role(GetUserId(), j->role))
 		return true;
 	return has_model_privilege(j->name, AM_PRIV_OWNER, &exists);
 }
@@ -215,7 +412,7 @@ automl_can_see_job(PG_FUNCTION_ARGS)
 {
 	JobRow		j = {0};
 
-	j.role = NameStr(*PG_GETARG_NAME(0));
+	j.role = PG_GETARG_OID(0);
 	j.name = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (strlen(j.name) >= NAMEDATALEN)
 		PG_RETURN_BOOL(superuser());
@@ -289,26 +486,48 @@ automl_cancel(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(result));
 }
 
-/* Mark jobs whose worker is gone (killed, server restart) as failed. */
+/*
+ * Jobs whose worker is gone (killed, server restart): a running one is
+ * marked failed; a queued one whose worker had started waits for a worker
+ * again; a queued one whose worker never connected (its role can no longer
+ * log in, say) is marked failed.  Then free slots go to queued jobs.  SPI
+ * connected, catalog_begin_write() in effect.
+ */
 static void
 reap_dead_jobs(void)
 {
-	CatalogWriter w;
 	bool		isnull;
+	const char *no_worker = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a "
+		"WHERE a.backend_type = '" JOB_WORKER_TYPE "' "
+		"AND a.application_name = 'automl job ' || j.job_id)";
+
+	if (XactReadOnly)
+		return;
+	/* a job's worker names itself "automl job <id>" as soon as it connects */
+	(void) catalog_exec(psprintf("UPDATE automl.job_table j SET state = 'failed', finished_at = now(), "
+								 "error = CASE WHEN j.pid IS NULL THEN 'the background worker did not start' "
+								 "ELSE 'the background worker stopped unexpectedly (killed, or the server restarted)' END "
+								 "WHERE (j.state = 'running' OR (j.state = 'queued' AND j.pid IS NULL)) "
+								 "AND j.dispatched_at < pg_catalog.now() - interval '10 seconds' AND %s",
+								 no_worker),
+						0, NULL, NULL, NULL, SPI_OK_UPDATE, &isnull);
+	(void) catalog_exec(psprintf("UPDATE automl.job_table j SET dispatched_at = NULL, pid = NULL, "
+								 "backend_start = NULL, phase = 'waiting for a free slot' "
+								 "WHERE j.state = 'queued' AND j.pid IS NOT NULL AND %s", no_worker),
+						0, NULL, NULL, NULL, SPI_OK_UPDATE, &isnull);
+	(void) dispatch_jobs();
+}
+
+/* reap_dead_jobs() from a function of the jobs' SQL interface. */
+static void
+look_at_jobs(void)
+{
+	CatalogWriter w;
 
 	if (XactReadOnly)
 		return;
 	catalog_begin_write(&w);
-	/* a job's worker names itself "automl job <id>" as soon as it connects */
-	(void) catalog_exec("UPDATE automl.job_table j SET state = 'failed', finished_at = now(), "
-						"error = CASE WHEN j.pid IS NULL THEN 'the background worker did not start' "
-						"ELSE 'the background worker stopped unexpectedly (killed, or the server restarted)' END "
-						"WHERE j.state IN ('queued', 'running') "
-						"AND j.created_at < pg_catalog.now() - interval '10 seconds' "
-						"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a "
-						"  WHERE a.backend_type = '" JOB_WORKER_TYPE "' "
-						"  AND a.application_name = 'automl job ' || j.job_id)",
-						0, NULL, NULL, NULL, SPI_OK_UPDATE, &isnull);
+	reap_dead_jobs();
 	catalog_end_write(&w);
 }
 
@@ -332,7 +551,7 @@ automl_wait(PG_FUNCTION_ARGS)
 	{
 		JobRow		j;
 
-		reap_dead_jobs();
+		look_at_jobs();
 		j = read_job(job_id);
 		if (!j.found)
 			ereport(ERROR,
@@ -373,7 +592,7 @@ automl_jobs(PG_FUNCTION_ARGS)
 	per_query = rsinfo->econtext->ecxt_per_query_memory;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	reap_dead_jobs();
+	look_at_jobs();
 	if (SPI_execute("SELECT job_id, name, role, state, phase, trials_done, best_score, "
 					"best_algorithm, "
 					"coalesce(finished_at, now()) - started_at AS elapsed, "
@@ -408,10 +627,17 @@ automl_jobs(PG_FUNCTION_ARGS)
 static void
 job_commit(void)
 {
+	Oid			user;
+	int			sec_context;
+
+	/* transactions begin and end outside the job role's restricted context */
+	GetUserIdAndSecContext(&user, &sec_context);
+	SetUserIdAndSecContext(job_login_role, 0);
 	if (ActiveSnapshotSet())
 		PopActiveSnapshot();
 	SPI_commit();
 	PushActiveSnapshot(GetTransactionSnapshot());
+	SetUserIdAndSecContext(user, sec_context);
 }
 
 static void
@@ -518,6 +744,8 @@ finish_job(int64 job_id, const char *state, int32 version, const char *error)
 	(void) catalog_exec("UPDATE automl.runs SET status = 'failed', finished_at = now() "
 						"WHERE run_id = (SELECT run_id FROM automl.job_table WHERE job_id = $1) "
 						"AND status = 'running'", 1, types, values, NULL, SPI_OK_UPDATE, &isnull);
+	/* this job's slot is free once the worker exits: the next job may start */
+	(void) dispatch_jobs();
 	catalog_end_write(&w);
 }
 
@@ -550,6 +778,47 @@ take_slot(int64 job_id)
 	}
 }
 
+/*
+ * Claim the job for this worker (it may have been cancelled, or its
+ * creating transaction rolled back) and read its arguments.  False when
+ * there is nothing to run.
+ */
+static bool
+claim_job(int64 job_id, TrainArgs *args)
+{
+	Oid			types[3] = {INT8OID, INT4OID, TIMESTAMPTZOID};
+	Datum		values[3];
+	CatalogWriter w;
+	HeapTuple	tup;
+	TupleDesc	td;
+	bool		isnull;
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int32GetDatum(MyProcPid);
+	values[2] = TimestampTzGetDatum(MyStartTimestamp);
+	catalog_begin_write(&w);
+	(void) catalog_exec("UPDATE automl.job_table SET pid = $2, backend_start = $3, "
+						"dispatched_at = coalesce(dispatched_at, now()), "
+						"phase = 'waiting for a free slot' "
+						"WHERE job_id = $1 AND state = 'queued' AND pid IS NULL "
+						"AND NOT cancel_requested RETURNING *",
+						3, types, values, NULL, SPI_OK_UPDATE_RETURNING, &isnull);
+	catalog_end_write(&w);
+	if (SPI_processed == 0)
+		return false;
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	train_args_from_row(tup, td, SPI_getvalue(tup, td, SPI_fnumber(td, "name")), args);
+	/* the job's reading of its source: as its role, on the recorded path */
+	args->source_role = DatumGetObjectId(SPI_getbinval(tup, td, SPI_fnumber(td, "role"), &isnull));
+	args->session_role = DatumGetObjectId(SPI_getbinval(tup, td, SPI_fnumber(td, "session_role"),
+														&isnull));
+	if (args->source_role != job_role)
+		elog(ERROR, "job %lld runs as another role than its worker was started for",
+			 (long long) job_id);
+	return true;
+}
+
 void
 automl_job_main(Datum main_arg)
 {
@@ -559,29 +828,29 @@ automl_job_main(Datum main_arg)
 	TrainArgs	args;
 	TrainOutcome out;
 	MemoryContext job_cxt;
-	volatile bool started = false;
 
 	memcpy(&start, MyBgworkerEntry->bgw_extra, sizeof(start));
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGINT, StatementCancelHandler);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(start.database, start.session_role, 0);
+	/* as the job's role itself when it may log in (train_async chose) */
+	BackgroundWorkerInitializeConnectionByOid(start.database, start.login_role, 0);
 	pgstat_report_appname(psprintf("automl job %lld", (long long) job_id));
 	job_cxt = AllocSetContextCreate(TopMemoryContext, "automl job", ALLOCSET_DEFAULT_SIZES);
+	job_login_role = start.login_role;
+	job_role = start.role;
 
-	/* run as the role that started the job, never as more */
+	/* the dispatch (and the job row) become visible when it commits */
 	StartTransactionCommand();
-	SetCurrentRoleId(start.role, superuser_arg(start.role));
-	/* the job row becomes visible when the starting transaction commits */
 	XactLockTableWait(start.creator_xid, NULL, NULL, XLTW_None);
 	CommitTransactionCommand();
 
 	PG_TRY();
 	{
-		Oid			types[3] = {INT8OID, INT4OID, TIMESTAMPTZOID};
-		Datum		values[3];
 		CatalogWriter w;
+		Oid			types[1] = {INT8OID};
+		Datum		values[1] = {Int64GetDatum(job_id)};
 		bool		isnull;
 
 		StartTransactionCommand();
@@ -589,31 +858,14 @@ automl_job_main(Datum main_arg)
 			elog(ERROR, "SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
 		MemoryContextSwitchTo(job_cxt);
-		values[0] = Int64GetDatum(job_id);
-		catalog_begin_write(&w);
-		if (SPI_execute_with_args("SELECT * FROM automl.job_table WHERE job_id = $1 "
-								  "AND state = 'queued'", 1, types, values, NULL, false, 1)
-			!= SPI_OK_SELECT)
-			elog(ERROR, "could not read job %lld", (long long) job_id);
-		if (SPI_processed == 0)
+		if (!claim_job(job_id, &args))
 		{
-			/* its transaction rolled back, or it was cancelled before starting */
-			catalog_end_write(&w);
+			/* cancelled before it started, or its transaction rolled back */
 			SPI_finish();
 			PopActiveSnapshot();
 			CommitTransactionCommand();
 			proc_exit(0);
 		}
-		train_args_from_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										 SPI_fnumber(SPI_tuptable->tupdesc, "name")),
-							&args);
-		values[1] = Int32GetDatum(MyProcPid);
-		values[2] = TimestampTzGetDatum(MyStartTimestamp);
-		(void) catalog_exec("UPDATE automl.job_table SET pid = $2, backend_start = $3, "
-							"phase = 'waiting for a free slot' WHERE job_id = $1",
-							3, types, values, NULL, SPI_OK_UPDATE, &isnull);
-		catalog_end_write(&w);
 		job_commit();
 
 		take_slot(job_id);
@@ -623,10 +875,17 @@ automl_job_main(Datum main_arg)
 							1, types, values, NULL, SPI_OK_UPDATE, &isnull);
 		catalog_end_write(&w);
 		job_commit();
-		started = true;
 
+		/*
+		 * From here on, as the job's role in a security-restricted operation:
+		 * nothing the source calls can take another role, whatever role the
+		 * worker logged in as.
+		 */
+		SetUserIdAndSecContext(job_role, SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
 		hooks.job_id = job_id;
 		train_run(&args, "train", 0, &out, &hooks);
+		SetUserIdAndSecContext(job_login_role, 0);
 		finish_job(job_id, "finished", out.version, NULL);
 		SPI_finish();
 		PopActiveSnapshot();
@@ -646,6 +905,7 @@ automl_job_main(Datum main_arg)
 			ThrowErrorData(edata);
 		}
 		AbortCurrentTransaction();
+		SetUserIdAndSecContext(job_login_role, 0);
 		state = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
 		StartTransactionCommand();
 		if (SPI_connect() != SPI_OK_CONNECT)
@@ -656,7 +916,6 @@ automl_job_main(Datum main_arg)
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
-		(void) started;
 	}
 	PG_END_TRY();
 	proc_exit(0);

@@ -14,6 +14,10 @@
 typedef struct AmLoadRequest
 {
 	const char *source;			/* relation name or query */
+	const char *sql;			/* or the query that reads it, already resolved */
+	const char *search_path;	/* NULL: the session's; else in effect while reading */
+	Oid			as_role;		/* InvalidOid: read as the current role; else as this
+								 * one, in a security-restricted operation */
 	const char *target;
 	char	  **exclude;		/* columns left out */
 	int			n_exclude;
@@ -43,6 +47,14 @@ typedef struct AmDroppedColumn
 
 /* SQL that reads the source: the query itself, or SELECT * FROM the relation. */
 extern char *automl_source_sql(const char *source);
+/* The same, resolved on this search_path (NULL: the session's) as this role (if valid). */
+extern char *automl_source_sql_as(const char *source, const char *search_path, Oid role);
+
+/*
+ * The first temporary relation the query reads (through views too), or NULL:
+ * another session (a background job) could not read it.
+ */
+extern char *automl_query_temp_relation(const char *sql);
 
 /*
  * The user's source runs in a read-only state: a query with side effects
@@ -53,7 +65,7 @@ extern char *automl_source_sql(const char *source);
 extern int	automl_begin_source_read(void);
 extern void automl_end_source_read(int nest);
 
-/* Load; the caller has connected to SPI.  Runs as the current role. */
+/* Load; the caller has connected to SPI.  Runs as the current role, or req->as_role. */
 extern void automl_load(const AmLoadRequest *req, AmLoadResult *res);
 
 #endif							/* AUTOML_LOAD_H */

@@ -25,6 +25,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/regproc.h"
 
 #include "convert.h"
@@ -250,6 +251,32 @@ automl_source_sql(const char *source)
 	return psprintf("SELECT * FROM %s",
 					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											   get_rel_name(relid)));
+}
+
+char *
+automl_query_temp_relation(const char *sql)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+	ListCell   *lc;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for source query: %s",
+			 SPI_result_code_string(SPI_result));
+	foreach(lc, SPI_plan_get_plan_sources(plan))
+	{
+		CachedPlanSource *ps = lfirst(lc);
+		ListCell   *rc;
+
+		foreach(rc, ps->relationOids)
+		{
+			Oid			relid = lfirst_oid(rc);
+
+			if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+				return get_rel_name(relid);
+		}
+	}
+	SPI_freeplan(plan);
+	return NULL;
 }
 
 static bool
@@ -1101,6 +1128,59 @@ automl_end_source_read(int nest)
 	AtEOXact_GUC(true, nest);
 }
 
+typedef struct ReadAs
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	bool		switched;
+} ReadAs;
+
+/*
+ * Read-only, and where given on a recorded search_path and as another role
+ * (retrain: the role that recorded the source).  That role is taken the way
+ * PostgreSQL refreshes a materialized view as its owner, in a
+ * security-restricted operation: the query cannot change the role (SET ROLE
+ * fails), create temporary objects or keep cursors open beyond it.  The
+ * previous user and settings come back in end_read_as(), or with the
+ * (sub)transaction's abort.
+ */
+static int
+begin_read_as(const char *search_path, Oid role, ReadAs *as)
+{
+	int			nest = automl_begin_source_read();
+
+	if (search_path)
+		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	as->switched = OidIsValid(role);
+	if (as->switched)
+	{
+		GetUserIdAndSecContext(&as->save_userid, &as->save_sec_context);
+		SetUserIdAndSecContext(role, as->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+	}
+	return nest;
+}
+
+static void
+end_read_as(int nest, const ReadAs *as)
+{
+	if (as->switched)
+		SetUserIdAndSecContext(as->save_userid, as->save_sec_context);
+	automl_end_source_read(nest);
+}
+
+char *
+automl_source_sql_as(const char *source, const char *search_path, Oid role)
+{
+	ReadAs		as;
+	int			nest = begin_read_as(search_path, role, &as);
+	char	   *sql = automl_source_sql(source);
+
+	end_read_as(nest, &as);
+	return sql;
+}
+
 void
 automl_load(const AmLoadRequest *req, AmLoadResult *res)
 {
@@ -1110,14 +1190,15 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 	AmSchema   *s = palloc0(sizeof(AmSchema));
 	AmDataset  *d = palloc0(sizeof(AmDataset));
 	int			read_only;
+	ReadAs		as;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.req = req;
 	ld.keep_cxt = CurrentMemoryContext;
 	ld.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl load rows",
 									   ALLOCSET_DEFAULT_SIZES);
-	res->sql = automl_source_sql(req->source);
-	read_only = automl_begin_source_read();
+	read_only = begin_read_as(req->search_path, req->as_role, &as);
+	res->sql = req->sql ? pstrdup(req->sql) : automl_source_sql(req->source);
 	plan = SPI_prepare(res->sql, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for source query: %s",
@@ -1139,7 +1220,7 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 		(void) fetch_all(&ld, portal);
 	}
 	SPI_cursor_close(portal);
-	automl_end_source_read(read_only);
+	end_read_as(read_only, &as);
 	MemoryContextSwitchTo(ld.keep_cxt);
 	MemoryContextDelete(ld.row_cxt);
 	res->rows_read = ld.read;

@@ -153,7 +153,7 @@ model_cache_deployed_version(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" has no deployed version", name),
-				 errhint("Deploy one with automl.deploy('%s', version).", name)));
+				 errhint("Deploy one with automl.deploy(%s, version).", quote_literal_cstr(name))));
 	}
 	/* the catalog scan may have processed invalidations: look again */
 	e = hash_search(deploy_cache, name, HASH_ENTER, &found);

@@ -23,6 +23,7 @@
 #include "privileges.h"
 
 PG_FUNCTION_INFO_V1(automl_can_see);
+PG_FUNCTION_INFO_V1(automl_can_read_data);
 PG_FUNCTION_INFO_V1(automl_grant);
 PG_FUNCTION_INFO_V1(automl_revoke);
 
@@ -75,22 +76,21 @@ PrivilegesInit(void)
 	CacheRegisterSyscacheCallback(AUTHOID, membership_changed, (Datum) 0);
 }
 
-/* Is the current role the named role, or a member of it ("public": all)? */
+/*
+ * Does the current role have the privileges of this role (InvalidOid:
+ * PUBLIC, every role)?  Roles are compared by OID: a role created later
+ * under a dropped role's name is another role.
+ */
 static bool
-role_applies(const char *role_name)
+role_applies(Oid role)
 {
-	Oid			role;
-
-	if (strcmp(role_name, "public") == 0)
-		return true;
-	role = get_role_oid(role_name, true);
-	return OidIsValid(role) && has_privs_of_role(GetUserId(), role);
+	return !OidIsValid(role) || has_privs_of_role(GetUserId(), role);
 }
 
 static void
 lookup_privileges(const char *name, PrivEntry *e)
 {
-	char	   *owner;
+	Oid			owner;
 	List	   *grants;
 	ListCell   *lc;
 
@@ -98,7 +98,7 @@ lookup_privileges(const char *name, PrivEntry *e)
 	e->exists = catalog_model_owner(name, &owner);
 	if (!e->exists)
 		return;
-	if (superuser() || role_applies(owner))
+	if (superuser() || (OidIsValid(owner) && has_privs_of_role(GetUserId(), owner)))
 	{
 		e->held = (1 << AM_PRIV_TRAIN) | (1 << AM_PRIV_DEPLOY) | (1 << AM_PRIV_SCORE) |
 			(1 << AM_PRIV_OWNER);
@@ -171,8 +171,8 @@ check_model_privilege(const char *name, AmPrivilege p, const char *verb)
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied to %s model \"%s\"", verb, name),
-			 errhint("The model's owner can grant it with automl.grant('%s', '%s', role).",
-					 name, privilege_name(p))));
+			 errhint("The model's owner can grant it with automl.grant(%s, '%s', role).",
+					 quote_literal_cstr(name), privilege_name(p))));
 }
 
 Datum
@@ -189,6 +189,18 @@ automl_can_see(PG_FUNCTION_ARGS)
 		if (has_model_privilege(name, (AmPrivilege) p, &exists))
 			PG_RETURN_BOOL(true);
 	PG_RETURN_BOOL(false);
+}
+
+/* The training data a version holds is for its owner and train grantees. */
+Datum
+automl_can_read_data(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool		exists;
+
+	if (strlen(name) >= NAMEDATALEN)
+		PG_RETURN_BOOL(false);
+	PG_RETURN_BOOL(superuser() || has_model_privilege(name, AM_PRIV_TRAIN, &exists));
 }
 
 static AmPrivilege
@@ -212,6 +224,7 @@ grant_or_revoke(FunctionCallInfo fcinfo, bool grant)
 	char	   *name;
 	AmPrivilege priv;
 	char	   *grantee;
+	Oid			grantee_id = InvalidOid;
 	CatalogWriter w;
 	AmStr		details;
 
@@ -225,15 +238,15 @@ grant_or_revoke(FunctionCallInfo fcinfo, bool grant)
 	PreventCommandIfReadOnly(grant ? "automl.grant()" : "automl.revoke()");
 	check_model_privilege(name, AM_PRIV_OWNER, grant ? "grant rights on" : "revoke rights on");
 	if (strcmp(grantee, "public") != 0)
-		(void) get_role_oid(grantee, false);	/* errors for an unknown role */
+		grantee_id = get_role_oid(grantee, false);	/* errors for an unknown role */
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	catalog_begin_write(&w);
 	if (grant)
-		catalog_grant(&w, name, grantee, privilege_name(priv));
+		catalog_grant(&w, name, grantee_id, privilege_name(priv));
 	else
-		catalog_revoke(name, grantee, privilege_name(priv));
+		catalog_revoke(name, grantee_id, privilege_name(priv));
 	am_str_init(&details);
 	am_str_append(&details, "{\"privilege\": ");
 	am_str_json_string(&details, privilege_name(priv));

@@ -4,6 +4,8 @@
  */
 #include "automl.h"
 
+#include "utils/builtins.h"
+
 #include <math.h>
 
 #include "rowmap.h"
@@ -62,7 +64,7 @@ rowmap_init(RowMap *rm, const CachedModel *cm, const char *model_name, TupleDesc
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("row has no column \"%s\", which model \"%s\" needs", col, model_name),
 					 errhint("Pass a row with the columns the model was trained on; "
-							 "automl.feature_names('%s') lists them.", model_name)));
+							 "automl.feature_names(%s) lists them.", quote_literal_cstr(model_name))));
 		rm->attno[c] = found;
 		automl_reader_init(&rm->readers[c], col, TupleDescAttr(td, found)->atttypid,
 						   s->columns[c].kind, model_name);

@@ -33,6 +33,17 @@ typedef struct TrainArgs
 	int			n_exclude;
 	char	   *options_json;
 	AmTrainOptions options;
+
+	/*
+	 * How the source is read.  NULL/InvalidOid: resolved now, on the
+	 * session's search_path, as the current role.  A job and a retrain read
+	 * what was recorded: the resolved query, on the recorded search_path, as
+	 * the role that recorded it.
+	 */
+	char	   *source_query;
+	char	   *search_path;
+	Oid			source_role;
+	Oid			session_role;	/* the trainer's session user (InvalidOid: this session's) */
 } TrainArgs;
 
 /* What a training run produced, for the SQL result. */
@@ -61,7 +72,8 @@ extern void train_args_from_call(FunctionCallInfo fcinfo, TrainArgs *a);
 
 /*
  * The arguments recorded in a row with columns source, target, task, metric,
- * time_budget, max_trials, algorithms, exclude and options (runs, jobs).
+ * time_budget, max_trials, algorithms, exclude and options (runs, jobs), and
+ * where present source_query, search_path and source_role.
  */
 extern void train_args_from_row(HeapTuple tup, TupleDesc td, const char *name, TrainArgs *a);
 

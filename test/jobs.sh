@@ -7,7 +7,8 @@
 #  - cancel with keep_best ends the search and stores the best model so far;
 #  - a worker killed with SIGTERM, and every worker lost in a server restart,
 #    show as failed on the next look at automl.jobs;
-#  - with automl.max_jobs = 1 a second job waits, queued, for the first;
+#  - with automl.max_jobs = 1 a second and a third job wait, queued, for the
+#    first, without a worker process, and run one after the other;
 #  - training on a table far larger than automl.memory_limit succeeds on a
 #    sample while the backend's private memory stays within the limit plus
 #    a stated overhead (sampled from /proc/<pid>/status, RssAnon).
@@ -97,9 +98,16 @@ sleep 0.5
 a=$(q -c "SET automl.progress = off; SELECT automl.train_async('qa', 'wide', 'y', exclude => '{id}', algorithms => '{linear}', max_trials => 6)" | tail -1)
 check "the first job runs" wait_for 30 "SELECT state = 'running' FROM automl.jobs WHERE job_id = $a"
 b=$(q -c "SET automl.progress = off; SELECT automl.train_async('qb', 'wide', 'y', exclude => '{id}', algorithms => '{linear}', max_trials => 2)" | tail -1)
+c=$(q -c "SET automl.progress = off; SELECT automl.train_async('qc', 'wide', 'y', exclude => '{id}', algorithms => '{linear}', max_trials => 2)" | tail -1)
 check "the second waits for a slot" wait_for 10 "SELECT state = 'queued' AND phase = 'waiting for a free slot' FROM automl.jobs WHERE job_id = $b"
+check_eq "queued jobs hold no worker process" \
+	"$(q -c "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'automl training'),
+	               (SELECT count(*) FROM automl.job_table WHERE job_id IN ($b, $c) AND dispatched_at IS NULL AND pid IS NULL)")" "1|2"
 check_eq "the first finishes" "$(q -c "SELECT automl.wait($a, '120 s')")" finished
 check_eq "then the second runs and finishes" "$(q -c "SELECT automl.wait($b, '120 s')")" finished
+check_eq "then the third" "$(q -c "SELECT automl.wait($c, '120 s')")" finished
+check "never more than one worker: each started after the one before ended" \
+	wait_for 1 "SELECT (SELECT started_at FROM automl.jobs WHERE job_id = $c) >= (SELECT finished_at FROM automl.jobs WHERE job_id = $b) - interval '1 s'"
 check_eq "one after the other" "$(q -c "SELECT (SELECT started_at FROM automl.jobs WHERE job_id = $b) >= (SELECT finished_at FROM automl.jobs WHERE job_id = $a) - interval '1 s'")" t
 q -c "LOAD 'automl'" -c "ALTER SYSTEM RESET automl.max_jobs" -c "SELECT pg_reload_conf()" >/dev/null
 
