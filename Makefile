@@ -28,9 +28,9 @@ OTHER_FAMILY_OBJS = src/knn.o src/naive_bayes.o src/mlp.o src/kernel.o
 PURE_OBJS += $(TREE_OBJS) $(OTHER_FAMILY_OBJS)
 OBJS = $(PURE_OBJS) $(PG_OBJS)
 
-REGRESS = setup basics trees kernel search errors bad_input governance serving insight report jobs cancel
+REGRESS = setup basics trees kernel search errors bad_input governance serving insight report jobs cancel security privileges
 REGRESS_OPTS = --inputdir=. --load-extension=automl
-ISOLATION = train-race deploy-race deploy-visibility predict-drop drop-job scoring-xact
+ISOLATION = train-race train-rights deploy-race deploy-visibility predict-drop drop-job scoring-xact
 ISOLATION_OPTS = --load-extension=automl
 
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \

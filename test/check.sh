@@ -5,8 +5,8 @@
 # kernel unit tests, starts a throwaway cluster and runs the pg_regress
 # suite and the isolation specs (specs/) against it, then the multi-session
 # tests under test/ (concurrent scoring and deploys, crash recovery, jobs,
-# cancel, a hot standby, reports, progress messages), each on clusters of
-# their own, then sqlsmith, the suite against an ASan + UBSan build and
+# cancel, a hot standby, reports, progress messages, the upgrade from the
+# previous release), each on clusters of their own, then sqlsmith, the suite against an ASan + UBSan build and
 # valgrind over the train and score paths, on private copies of the server.
 # Exits non-zero on any failure.  This is what CI (.ci/run) runs.
 cd "$(dirname "$0")/.."
@@ -41,6 +41,7 @@ test/cancel_phases.sh
 test/replica.sh
 test/report.sh
 test/progress.sh
+test/upgrade.sh
 echo "== sqlsmith (two 30-second passes of random SQL; no backend may crash)"
 test/sqlsmith.sh 30
 echo "== the pg_regress suite against an AddressSanitizer + UBSan build"

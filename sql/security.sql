@@ -1,0 +1,331 @@
+-- security: one check per rule of SECURITY.md, each written against a hole
+-- an ordinary role could use before 0.2.0 (numbers as in SECURITY.md,
+-- "Holes closed").  Roles log in where a rule is about who is behind a
+-- session; the privilege matrix is in privileges.sql.
+SET automl.progress = off;
+SET automl.audit_log_level = off;
+\set VERBOSITY default
+
+CREATE ROLE sec_alice LOGIN IN ROLE automl_analyst;      -- analyst
+CREATE ROLE sec_bob LOGIN IN ROLE automl_analyst;        -- reviewer with the train right on some models
+CREATE ROLE sec_carol IN ROLE automl_scorer;             -- BI tool
+CREATE ROLE sec_mallory LOGIN IN ROLE automl_analyst;    -- an analyst who attacks
+CREATE ROLE sec_team IN ROLE automl_analyst;             -- a group role analysts act as
+CREATE ROLE sec_dave LOGIN IN ROLE sec_team;             -- member of the team
+CREATE ROLE sec_erin LOGIN IN ROLE sec_team;             -- another member
+GRANT automl_reviewer TO sec_dave, sec_erin;
+ALTER ROLE sec_alice SET automl.progress = off;
+ALTER ROLE sec_bob SET automl.progress = off;
+ALTER ROLE sec_mallory SET automl.progress = off;
+ALTER ROLE sec_dave SET automl.progress = off;
+ALTER ROLE sec_erin SET automl.progress = off;
+CREATE TABLE sec_data AS SELECT * FROM iris;
+GRANT SELECT ON sec_data TO sec_alice, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin;
+GRANT SELECT ON penguins TO sec_alice, sec_carol;
+
+-- ---------------------------------------------------------------------------
+-- 1. A background job runs with exactly the rights of the role that asked.
+-- ---------------------------------------------------------------------------
+-- (a) never from a SECURITY DEFINER function: the job would run as its owner
+CREATE FUNCTION sec_start_job() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+    RETURN automl.train_async('sec_definer', 'sec_data', 'species');
+GRANT EXECUTE ON FUNCTION sec_start_job() TO sec_mallory;
+SET ROLE sec_mallory;
+SELECT sec_start_job();
+RESET ROLE;
+SELECT sec_start_job();
+DROP FUNCTION sec_start_job();
+-- (b) never from an expression another role evaluates: a superuser's ANALYZE
+-- runs mallory's index expression as mallory, with the superuser logged in
+CREATE SCHEMA sec_m AUTHORIZATION sec_mallory;
+\c - sec_mallory
+CREATE FUNCTION sec_m.trap(x float8) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF session_user <> current_user THEN
+        PERFORM automl.train_async('sec_trap', 'SELECT 1 AS y, 2 AS x', 'y');
+    END IF;
+    RETURN x;
+END $$;
+CREATE TABLE sec_m.bait (x float8);
+INSERT INTO sec_m.bait SELECT g FROM generate_series(1, 10) g;
+CREATE INDEX ON sec_m.bait (sec_m.trap(x));
+\c - postgres
+SET automl.progress = off;
+SET automl.audit_log_level = off;
+\set VERBOSITY default
+ANALYZE sec_m.bait;
+SELECT count(*) AS trap_jobs FROM automl.job_table WHERE name = 'sec_trap';
+-- (c) in a SET ROLE session, the job cannot go back to the session's role:
+-- the worker runs it in a security-restricted operation
+CREATE FUNCTION sec_m.escalate() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('role', 'none', false);      -- RESET ROLE
+    RETURN current_user;
+END $$;
+ALTER FUNCTION sec_m.escalate() OWNER TO sec_mallory;
+GRANT USAGE ON SCHEMA sec_m TO sec_team;
+SET ROLE sec_team;           -- cannot log in: the worker logs in as the session user
+SELECT automl.train_async('sec_escalate', 'SELECT s.*, sec_m.escalate() AS who FROM sec_data s',
+                          'species', max_trials => 1) AS job \gset
+RESET ROLE;
+SELECT automl.wait(:job, '1 minute');
+SELECT state, error, role, login_role FROM automl.job_table WHERE job_id = :job;
+-- a role that can log in is what its job logs in as
+SET ROLE sec_alice;
+SELECT automl.train_async('sec_alice_job', 'sec_data', 'species', max_trials => 1) AS job \gset
+RESET ROLE;
+SELECT automl.wait(:job, '1 minute');
+SELECT state, role, login_role, session_role FROM automl.job_table WHERE job_id = :job;
+-- a job reads a temporary table of its creator's session never (it would
+-- read the permanent table of that name instead)
+CREATE TEMPORARY TABLE sec_data (species text, x float8);
+SELECT automl.train_async('sec_temp', 'sec_data', 'species');
+SELECT automl.train_async('sec_temp', 'SELECT * FROM public.sec_data JOIN pg_temp.sec_data USING (species)', 'species');
+DROP TABLE pg_temp.sec_data;
+
+-- ---------------------------------------------------------------------------
+-- 2. The right to train a name is checked again when the version is stored
+--    (specs/train-rights.spec races it: a name created meanwhile, a revoke).
+-- ---------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------
+-- 3. retrain reads a recorded source as the role that recorded it, on the
+--    recorded search_path, and only while that role may train the name.
+-- ---------------------------------------------------------------------------
+CREATE SCHEMA sec_a;
+CREATE SCHEMA sec_b;
+CREATE TABLE sec_a.rows AS SELECT * FROM iris;                   -- 150 rows
+CREATE TABLE sec_b.rows AS SELECT * FROM iris WHERE id <= 100;   -- another table, same name
+GRANT USAGE ON SCHEMA sec_a, sec_b TO sec_alice, sec_bob;
+GRANT SELECT ON sec_a.rows TO sec_alice;                         -- bob may not read it
+GRANT SELECT ON sec_b.rows TO sec_alice, sec_bob;
+CREATE FUNCTION sec_a.reader_is_alice() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_user <> 'sec_alice' THEN
+        RAISE EXCEPTION 'the source ran as %', current_user;
+    END IF;
+    RETURN true;
+END $$;
+GRANT EXECUTE ON FUNCTION sec_a.reader_is_alice() TO PUBLIC;
+\c - sec_alice
+SET search_path = sec_a, public;
+SELECT version, rows FROM automl.train('sec_table', 'rows', 'species', exclude => '{id}', max_trials => 1);
+SELECT version, rows FROM automl.train('sec_query', 'SELECT * FROM rows WHERE sec_a.reader_is_alice()',
+                                      'species', exclude => '{id}', max_trials => 1);
+SELECT automl.grant('sec_table', 'train', 'sec_bob');
+SELECT automl.grant('sec_query', 'train', 'sec_bob');
+SELECT source, source_query, search_path, source_role FROM automl.runs
+ WHERE name IN ('sec_table', 'sec_query') ORDER BY run_id;
+\c - sec_bob
+SET search_path = sec_b, public;
+-- bob's search_path finds sec_b.rows; the recorded relation is sec_a.rows
+SELECT version, based_on, rows FROM automl.retrain('sec_table', 1);
+-- the recorded query runs as alice, not as bob
+SELECT version, based_on, rows FROM automl.retrain('sec_query', 1);
+SELECT version, created_by, (SELECT source_role FROM automl.runs r WHERE r.run_id = m.run_id)
+  FROM automl.models m WHERE name = 'sec_query' ORDER BY version;
+-- a version bob recorded reads as bob; once he may no longer train the
+-- name, his source is not read again (by anyone)
+SELECT version FROM automl.train('sec_query', 'sec_b.rows', 'species', exclude => '{id}', max_trials => 1);
+\c - sec_alice
+SELECT automl.revoke('sec_query', 'train', 'sec_bob');
+SELECT version FROM automl.retrain('sec_query', 3);
+\c - postgres
+SET automl.progress = off;
+SET automl.audit_log_level = off;
+\set VERBOSITY default
+
+-- ---------------------------------------------------------------------------
+-- 4. Four eyes count people.
+-- ---------------------------------------------------------------------------
+-- (a) dave trains acting as the team; neither dave himself nor erin, another
+-- member of the team, may approve it; bob may
+\c - sec_dave
+SET ROLE sec_team;
+SELECT version FROM automl.train('sec_team_model', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+SELECT automl.grant('sec_team_model', 'deploy', 'sec_dave');
+SELECT automl.grant('sec_team_model', 'deploy', 'sec_erin');
+SELECT automl.grant('sec_team_model', 'deploy', 'sec_bob');
+SELECT version FROM automl.train('sec_team_model', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+RESET ROLE;
+SELECT automl.approve('sec_team_model', 2);
+\c - sec_erin
+SELECT automl.approve('sec_team_model', 2);
+\c - sec_bob
+SELECT automl.approve('sec_team_model', 2);
+\c - postgres
+SET automl.progress = off;
+SET automl.audit_log_level = off;
+\set VERBOSITY default
+SELECT version, created_by, created_session, approved_by FROM automl.models
+ WHERE name = 'sec_team_model' ORDER BY version;
+-- (b) under require_approval a first version is not deployed, and a
+-- rollback goes only to an approved version (governance.sql)
+SET automl.require_approval = on;
+SET ROLE sec_alice;
+SELECT version FROM automl.train('sec_first', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+SELECT count(*) AS deployed FROM automl.deployed WHERE name = 'sec_first';
+RESET ROLE;
+RESET automl.require_approval;
+-- (c) an exported version imported by another role keeps its trainer:
+-- alice cannot approve the copy mallory imported of her version
+\c - sec_alice
+SELECT automl.export('sec_first', 1) AS doc \gset
+\c - sec_mallory
+SELECT name, version, score FROM automl.import(:'doc', 'sec_copy');
+SELECT automl.grant('sec_copy', 'deploy', 'sec_alice');
+SELECT automl.approve('sec_copy', 1);
+\c - sec_alice
+SELECT automl.approve('sec_copy', 1);
+\c - postgres
+SET automl.progress = off;
+SET automl.audit_log_level = off;
+\set VERBOSITY default
+
+-- ---------------------------------------------------------------------------
+-- 5. An import's claims are not measurements: strategy 'best' never picks a
+--    version by the score its document claims.
+-- ---------------------------------------------------------------------------
+SET ROLE sec_alice;
+SELECT version FROM automl.import(jsonb_set(jsonb_set(:'doc', '{score}', '1.0'), '{created_by}', '"nobody"'),
+                                  'sec_first');
+SELECT version, score IS NOT NULL AS measured, (lineage->'claims'->>'score')::float8 AS claimed_score,
+       lineage->'imported_from'->>'created_by' AS trained_by
+  FROM automl.models WHERE name = 'sec_first' ORDER BY version;
+SELECT automl.deploy('sec_first', strategy => 'best');
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- 6. Jobs are limited per role and in all, and a queued job holds no worker
+--    (test/jobs.sh counts the workers).
+-- ---------------------------------------------------------------------------
+ALTER SYSTEM SET automl.max_jobs_per_role = 1;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);
+SET ROLE sec_alice;
+BEGIN;
+SELECT automl.train_async('sec_limit', 'sec_data', 'species') > 0 AS queued;
+SELECT automl.train_async('sec_limit', 'sec_data', 'species');
+ROLLBACK;
+RESET ROLE;
+ALTER SYSTEM RESET automl.max_jobs_per_role;
+ALTER SYSTEM SET automl.max_queued_jobs = 1;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);
+BEGIN;
+SELECT automl.train_async('sec_limit', 'sec_data', 'species') > 0 AS queued;
+SET ROLE sec_alice;
+SELECT automl.train_async('sec_limit', 'sec_data', 'species');
+ROLLBACK;
+ALTER SYSTEM RESET automl.max_queued_jobs;
+SELECT pg_reload_conf();
+
+-- ---------------------------------------------------------------------------
+-- 8. What a version holds of its training data is for the roles that may
+--    train the name: a score or deploy grantee sees no category levels,
+--    preprocessing statistics, data profile or drift reference, and cannot
+--    export the model's bytes (knn keeps training rows in them).
+-- ---------------------------------------------------------------------------
+SET ROLE sec_alice;
+SELECT version FROM automl.train('sec_knn', 'penguins', 'species', exclude => '{id}',
+                                 algorithms => '{knn}', max_trials => 1);
+SELECT automl.grant('sec_knn', 'score', 'sec_carol');
+SELECT automl.grant('sec_knn', 'deploy', 'sec_bob');
+SELECT jsonb_array_length(profile) > 0 AS profile, drift_reference <> '{}' AS reference,
+       jsonb_path_query_array(features, '$.features[*].levels[*]') AS levels
+  FROM automl.models WHERE name = 'sec_knn';
+SET ROLE sec_carol;
+SELECT profile, drift_reference,
+       jsonb_path_query_array(features, '$.features[*].levels[*]') AS levels,
+       jsonb_path_query_array(features, '$.features[*].name') AS feature_names,
+       automl.predict_label('sec_knn', p) AS scores
+  FROM automl.models, penguins p WHERE name = 'sec_knn' AND p.id = 1;
+SET ROLE sec_bob;
+SELECT profile IS NULL AS no_profile FROM automl.models WHERE name = 'sec_knn';
+SELECT automl.export('sec_knn');
+SELECT count(*) AS bob_sees_reports_without_profile
+  FROM automl.report_document('sec_knn') d WHERE d->'profile' = 'null';
+SELECT * FROM automl.model_table;
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- 9. Roles by OID: a new role under a dropped role's name owns nothing;
+--    audit rows stay with the model they were written for; an export is on
+--    record even when its transaction rolls back.
+-- ---------------------------------------------------------------------------
+CREATE ROLE sec_temp IN ROLE automl_analyst;
+GRANT SELECT ON sec_data TO sec_temp;
+SET ROLE sec_temp;
+SELECT version FROM automl.train('sec_orphan', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+RESET ROLE;
+REVOKE SELECT ON sec_data FROM sec_temp;
+DROP ROLE sec_temp;
+CREATE ROLE sec_temp IN ROLE automl_analyst;
+SET ROLE sec_temp;
+SELECT automl.drop('sec_orphan');
+SELECT count(*) AS sees_orphan FROM automl.models WHERE name = 'sec_orphan';
+RESET ROLE;
+SELECT owner::oid <> (SELECT oid FROM pg_roles WHERE rolname = 'sec_temp') AS not_the_new_role
+  FROM automl.model_names WHERE name = 'sec_orphan';
+DROP ROLE sec_temp;
+-- alice's model "sec_era" is dropped; mallory trains a new "sec_era"
+SET ROLE sec_alice;
+SELECT version FROM automl.train('sec_era', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+SELECT automl.grant('sec_era', 'score', 'sec_carol');
+SELECT automl.drop('sec_era');
+SET ROLE sec_mallory;
+SELECT version FROM automl.train('sec_era', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+SELECT action, current_user_name FROM automl.audit WHERE name = 'sec_era' ORDER BY audit_id;
+RESET ROLE;
+SELECT action, current_user_name, name_id IS NOT DISTINCT FROM
+       (SELECT name_id FROM automl.model_names WHERE name = 'sec_era') AS current_model
+  FROM automl.audit WHERE name = 'sec_era' ORDER BY audit_id;
+-- an export whose transaction rolls back is still on record
+SELECT count(*) AS exports_before FROM automl.audit WHERE action = 'export' AND name = 'sec_knn' \gset
+BEGIN;
+SET ROLE sec_alice;
+SELECT automl.export('sec_knn') ? 'model' AS exported;
+ROLLBACK;
+SELECT count(*) - :exports_before AS new_export_rows, max(current_user_name) AS exported_by
+  FROM automl.audit WHERE action = 'export' AND name = 'sec_knn';
+
+-- ---------------------------------------------------------------------------
+-- 10. Names are quoted where a hint suggests a command.
+-- ---------------------------------------------------------------------------
+SET ROLE sec_alice;
+SELECT version FROM automl.train('x''); DROP TABLE sec_data; --', 'public.sec_data', 'species',
+                                 exclude => '{id}', max_trials => 1);
+SELECT version FROM automl.train('x''); DROP TABLE sec_data; --', 'public.sec_data', 'species',
+                                 exclude => '{id}', max_trials => 1);
+SET ROLE sec_carol;
+SELECT automl.classes('x''); DROP TABLE sec_data; --');
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- 11. CREATE EXTENSION refuses a schema "automl" that another role could
+--     fill with functions.
+-- ---------------------------------------------------------------------------
+CREATE DATABASE automl_regress_schema;
+\c automl_regress_schema
+SET client_min_messages = warning;
+CREATE SCHEMA automl AUTHORIZATION sec_mallory;
+CREATE EXTENSION automl;
+ALTER SCHEMA automl OWNER TO postgres;
+GRANT CREATE ON SCHEMA automl TO sec_mallory;
+CREATE EXTENSION automl;
+REVOKE CREATE ON SCHEMA automl FROM sec_mallory;
+CREATE FUNCTION automl.predict(text, float8[]) RETURNS float8 LANGUAGE sql RETURN 0;
+CREATE EXTENSION automl;
+DROP FUNCTION automl.predict(text, float8[]);
+CREATE EXTENSION automl;
+SELECT extname FROM pg_extension WHERE extname = 'automl';
+\c contrib_regression
+DROP DATABASE automl_regress_schema;
+
+-- clean up
+SET client_min_messages = warning;
+SELECT automl.drop(name) FROM automl.model_names WHERE name LIKE 'sec%' OR name LIKE 'x%';
+DROP SCHEMA sec_m, sec_a, sec_b CASCADE;
+DROP TABLE sec_data;
+DROP OWNED BY sec_alice, sec_bob, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin;
+DROP ROLE sec_alice, sec_bob, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin;
