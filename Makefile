@@ -15,7 +15,7 @@ PURE_OBJS = src/core_common.o src/rng.o src/buf.o src/json.o src/dataset.o \
 PG_OBJS = src/automl.o src/core_pg.o src/convert.o src/load_spi.o src/catalog.o \
 	src/model_cache.o src/privileges.o src/audit.o src/api_train.o src/api_predict.o \
 	src/api_admin.o src/api_transfer.o src/rowmap.o src/api_batch.o src/plan_support.o \
-	src/jobs.o src/api_insight.o src/api_report.o
+	src/jobs.o src/job_dispatch.o src/job_worker.o src/api_insight.o src/api_report.o
 
 # Tree families (src/tree*.c and friends) are listed here as they land.
 TREE_OBJS = src/tree_bins.o src/tree_data.o src/tree_hist.o src/tree_split.o \

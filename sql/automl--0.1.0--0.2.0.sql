@@ -56,6 +56,9 @@ DROP FUNCTION automl._jobs();
 DROP POLICY visible ON automl.job_table;
 DROP FUNCTION automl.can_see_job(name, text);
 DROP POLICY visible ON automl.audit;
+DROP POLICY visible ON automl.runs;
+DROP POLICY visible ON automl.trials;
+DROP POLICY visible ON automl.models;
 
 -- model_names: owner by OID; name_id tells a dropped and re-created name apart
 ALTER TABLE automl.model_names
@@ -77,8 +80,8 @@ ALTER TABLE automl.runs
     ALTER COLUMN started_by TYPE regrole USING automl._role_of(started_by),
     ADD COLUMN source_query text,
     ADD COLUMN search_path text,
-    ADD COLUMN source_role regrole;
-UPDATE automl.runs SET source_role = started_by;
+    ADD COLUMN source_role regrole,
+    ADD COLUMN name_id bigint;
 
 -- job_table: the roles a job connects and runs as, its resolved source
 ALTER TABLE automl.job_table
@@ -87,6 +90,7 @@ ALTER TABLE automl.job_table
     ADD COLUMN session_role regrole,
     ADD COLUMN source_query text,
     ADD COLUMN search_path text,
+    ADD COLUMN name_id bigint,
     ADD COLUMN dispatched_at timestamptz;
 UPDATE automl.job_table
    SET login_role = role, session_role = role, source_query = source,
@@ -110,10 +114,15 @@ ALTER TABLE automl.model_table ALTER COLUMN created_session SET NOT NULL;
 ALTER TABLE automl.deployments
     ALTER COLUMN deployed_by TYPE regrole USING automl._role_of(deployed_by);
 
--- audit rows of the name's current model (the earlier ones stay unassigned)
+-- audit rows of the name's current model (the earlier ones stay unassigned);
+-- runs and jobs of the names' current models (a drop took the earlier runs)
 ALTER TABLE automl.audit ADD COLUMN name_id bigint;
 UPDATE automl.audit a SET name_id = n.name_id
   FROM automl.model_names n WHERE n.name = a.name AND a.at >= n.created_at;
+UPDATE automl.runs r SET source_role = r.started_by,
+       name_id = (SELECT n.name_id FROM automl.model_names n WHERE n.name = r.name);
+UPDATE automl.job_table j SET name_id = n.name_id
+  FROM automl.model_names n WHERE n.name = j.name AND j.created_at >= n.created_at;
 
 DROP FUNCTION automl._role_of(name);
 
@@ -128,11 +137,35 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION automl.can_read_data(text) IS
 'true when the current role owns the model or holds the train right on it';
 
-CREATE FUNCTION automl.can_see_job(role regrole, name text) RETURNS boolean
+-- A job is seen by the role it runs as (and its members), and by the owner
+-- of the model it trains, as long as that is the model of the name the job
+-- was created for (name_id; NULL: the job creates the name).
+CREATE FUNCTION automl.can_see_job(role regrole, name text, name_id bigint) RETURNS boolean
 AS 'MODULE_PATHNAME', 'automl_can_see_job'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 
-CREATE POLICY visible ON automl.job_table FOR SELECT USING (automl.can_see_job(role, name));
+ALTER TABLE automl.job_table ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON automl.job_table FOR SELECT USING (automl.can_see_job(role, name, name_id));
+
+
+-- The tables read only through the view automl.models, and the model bytes:
+-- closed to every role but the owner; should a DBA grant SELECT on them by
+-- mistake, rows stay hidden (model_data has no policy at all).
+ALTER TABLE automl.model_table ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON automl.model_table FOR SELECT USING (automl.can_read_data(name));
+ALTER TABLE automl.model_data ENABLE ROW LEVEL SECURITY;
+
+-- Runs and their trials belong to the model they trained: those of a name's
+-- current model, and a run of a new name that stored nothing (another role
+-- may have created the name meanwhile) only to the role that started it.
+ALTER TABLE automl.runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON automl.runs FOR SELECT
+    USING ((automl.can_see(name) AND
+            name_id = (SELECT n.name_id FROM automl.model_names n WHERE n.name = runs.name))
+           OR (name_id IS NULL AND pg_catalog.pg_has_role(started_by, 'USAGE')));
+ALTER TABLE automl.trials ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON automl.trials FOR SELECT
+    USING (EXISTS (SELECT FROM automl.runs r WHERE r.run_id = trials.run_id));
 
 CREATE POLICY visible ON automl.audit FOR SELECT
     USING (automl.can_see(name) AND
@@ -153,7 +186,9 @@ SELECT m.model_id, m.name, m.version, m.status, m.task, m.algorithm, m.hyperpara
                                     FROM pg_catalog.jsonb_array_elements(m.features -> 'features') f))
        END AS features,
        m.source, m.options, m.seed, m.n_rows, m.n_features, m.data_fingerprint, m.run_id,
-       m.trials, m.train_seconds, m.model_bytes, m.lineage, m.diagnostics,
+       m.trials, m.train_seconds, m.model_bytes, m.lineage,
+       CASE WHEN automl.can_read_data(m.name) THEN m.diagnostics
+            ELSE m.diagnostics #- '{regression,actual}' #- '{regression,predicted}' END AS diagnostics,
        CASE WHEN automl.can_read_data(m.name) THEN m.profile END AS profile,
        CASE WHEN automl.can_read_data(m.name) THEN m.drift_reference END AS drift_reference,
        m.created_by, m.created_session, m.created_at, m.approved_by, m.approved_at,
@@ -182,26 +217,31 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 -- recorded) as failed.
 CREATE VIEW automl.jobs AS SELECT * FROM automl._jobs();
 
+-- The report's SQL functions resolve names on a pinned search_path.
+ALTER FUNCTION automl.report_document(text, integer) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION automl.report(text, integer) SET search_path = pg_catalog, pg_temp;
+
 -- ---------------------------------------------------------------------------
 -- Privileges: as a fresh 0.2.0 install has them
 -- ---------------------------------------------------------------------------
 
 REVOKE ALL ON FUNCTION automl._jobs(), automl.can_read_data(text),
-    automl.can_see_job(regrole, text) FROM PUBLIC;
+    automl.can_see_job(regrole, text, bigint) FROM PUBLIC;
 
 -- the table is read through the view only: no role keeps a grant on it
 DO $$
 DECLARE
     g pg_catalog.oid;
+    o record;
 BEGIN
-    FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
-              WHERE c.oid = 'automl.model_table'::pg_catalog.regclass AND a.grantee <> c.relowner
+    -- tables, views and sequences: only the SELECTs granted below stay
+    FOR o IN SELECT DISTINCT c.oid::pg_catalog.regclass::pg_catalog.text AS object, a.grantee
+               FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+              WHERE c.relnamespace = 'automl'::pg_catalog.regnamespace AND a.grantee <> c.relowner
     LOOP
-        IF g = 0 THEN
-            REVOKE ALL ON automl.model_table FROM PUBLIC;
-        ELSE
-            EXECUTE pg_catalog.format('REVOKE ALL ON automl.model_table FROM %I', pg_catalog.pg_get_userbyid(g));
-        END IF;
+        EXECUTE pg_catalog.format('REVOKE ALL ON TABLE %s FROM %s', o.object,
+                                  CASE WHEN o.grantee = 0 THEN 'PUBLIC'
+                                       ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(o.grantee)) END);
     END LOOP;
     FOR g IN SELECT pg_catalog.unnest(pg_catalog.string_to_array(
                  pg_catalog.current_setting('automl_upgrade.jobs_grantees'), ','))::pg_catalog.oid
@@ -214,8 +254,10 @@ BEGIN
     END LOOP;
 END
 $$;
-GRANT SELECT ON automl.models, automl.deployed, automl.jobs TO PUBLIC;
-GRANT EXECUTE ON FUNCTION automl.can_read_data(text), automl.can_see_job(regrole, text) TO PUBLIC;
+GRANT SELECT ON automl.model_names, automl.model_privileges, automl.runs, automl.models,
+    automl.trials, automl.deployments, automl.audit, automl.leaderboard, automl.deployed,
+    automl.job_table, automl.jobs TO PUBLIC;
+GRANT EXECUTE ON FUNCTION automl.can_read_data(text), automl.can_see_job(regrole, text, bigint) TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Predefined roles, in the style of pg_monitor: a DBA grants one of them
@@ -247,6 +289,15 @@ BEGIN
                 USING ERRCODE = 'duplicate_object',
                       DETAIL = 'automl grants its functions to the predefined roles automl_scorer, automl_reviewer and automl_analyst.',
                       HINT = 'Make it NOLOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS, or rename it.';
+        ELSIF EXISTS (SELECT FROM pg_catalog.pg_auth_members m
+                        JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+                        JOIN pg_catalog.pg_roles x ON x.oid = m.member
+                       WHERE x.rolname = r AND NOT (r = 'automl_reviewer' AND g.rolname = 'automl_scorer')
+                         AND NOT (r = 'automl_analyst' AND g.rolname = 'automl_reviewer')) THEN
+            RAISE EXCEPTION 'role "%" already exists and is a member of other roles', r
+                USING ERRCODE = 'duplicate_object',
+                      DETAIL = 'Every role granted it would hold their rights too.',
+                      HINT = 'Revoke those memberships from it, or rename it.';
         END IF;
     END LOOP;
     IF NOT pg_catalog.pg_has_role('automl_reviewer', 'automl_scorer', 'MEMBER') THEN

@@ -12,10 +12,15 @@ DO $$
 DECLARE
     nsp pg_catalog.oid;
     owner_oid pg_catalog.oid;
+    created_now boolean;
     culprit pg_catalog.text;
 BEGIN
-    SELECT n.oid, n.nspowner INTO nsp, owner_oid
+    SELECT n.oid, n.nspowner, n.xmin = pg_catalog.xid(pg_catalog.pg_current_xact_id())
+      INTO nsp, owner_oid, created_now
       FROM pg_catalog.pg_namespace n WHERE n.nspname = 'automl';
+    IF created_now THEN
+        RETURN;     -- CREATE EXTENSION made it (its privileges are settled at the end)
+    END IF;
     IF owner_oid <> (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
        AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner_oid) THEN
         RAISE EXCEPTION 'schema "automl" already exists and is owned by role "%"',
@@ -34,12 +39,13 @@ BEGIN
             USING ERRCODE = 'duplicate_schema',
                   HINT = 'REVOKE CREATE ON SCHEMA automl from them, or drop the schema, then run CREATE EXTENSION automl again.';
     END IF;
+    -- every object in a schema depends on it
     SELECT pg_catalog.string_agg(o, ', ') INTO culprit FROM (
-        SELECT c.oid::pg_catalog.regclass::pg_catalog.text AS o FROM pg_catalog.pg_class c WHERE c.relnamespace = nsp
-        UNION ALL SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p WHERE p.pronamespace = nsp
-        UNION ALL SELECT t.oid::pg_catalog.regtype::pg_catalog.text FROM pg_catalog.pg_type t WHERE t.typnamespace = nsp
-        UNION ALL SELECT o.oid::pg_catalog.regoperator::pg_catalog.text FROM pg_catalog.pg_operator o WHERE o.oprnamespace = nsp
-        LIMIT 5) found;
+        SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) AS o
+          FROM pg_catalog.pg_depend d
+         WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.refobjid = nsp
+           AND d.classid <> 'pg_catalog.pg_extension'::pg_catalog.regclass
+         ORDER BY 1 LIMIT 5) found;
     IF culprit IS NOT NULL THEN
         RAISE EXCEPTION 'schema "automl" already exists and is not empty (%)', culprit
             USING ERRCODE = 'duplicate_schema',
@@ -102,6 +108,7 @@ CREATE TABLE automl.runs (
     source_query    text,               -- the query run: a table source as its resolved relation
     search_path     text,               -- in effect when the source was recorded
     source_role     regrole,            -- the role the source was read as (retrain reads it so)
+    name_id         bigint,             -- the model it trained for (NULL: a new name, until stored)
     finished_at     timestamptz,
     rows_read       bigint,             -- source rows with a target
     rows_used       bigint,             -- fewer when memory forced a sample
@@ -130,6 +137,7 @@ CREATE TABLE automl.job_table (
     options         jsonb NOT NULL DEFAULT '{}',
     source_query    text NOT NULL,      -- resolved when the job was created
     search_path     text NOT NULL,
+    name_id         bigint,             -- the model of that name when it was created (NULL: none)
     dispatched_at   timestamptz,        -- a worker was started for it (NULL: queued without one)
     run_id          bigint,
     version         integer,            -- the model version it stored
@@ -279,25 +287,46 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION automl.can_read_data(text) IS
 'true when the current role owns the model or holds the train right on it';
 
-CREATE FUNCTION automl.can_see_job(role regrole, name text) RETURNS boolean
+-- A job is seen by the role it runs as (and its members), and by the owner
+-- of the model it trains, as long as that is the model of the name the job
+-- was created for (name_id; NULL: the job creates the name).
+CREATE FUNCTION automl.can_see_job(role regrole, name text, name_id bigint) RETURNS boolean
 AS 'MODULE_PATHNAME', 'automl_can_see_job'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 
 ALTER TABLE automl.job_table ENABLE ROW LEVEL SECURITY;
-CREATE POLICY visible ON automl.job_table FOR SELECT USING (automl.can_see_job(role, name));
+CREATE POLICY visible ON automl.job_table FOR SELECT USING (automl.can_see_job(role, name, name_id));
 
 DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['model_names', 'model_privileges', 'runs', 'model_table', 'trials',
-                             'deployments']
+    FOREACH t IN ARRAY ARRAY['model_names', 'model_privileges', 'deployments']
     LOOP
         EXECUTE format('ALTER TABLE automl.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY visible ON automl.%I FOR SELECT USING (automl.can_see(name))', t);
     END LOOP;
 END
 $$;
+
+-- The tables read only through the view automl.models, and the model bytes:
+-- closed to every role but the owner; should a DBA grant SELECT on them by
+-- mistake, rows stay hidden (model_data has no policy at all).
+ALTER TABLE automl.model_table ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON automl.model_table FOR SELECT USING (automl.can_read_data(name));
+ALTER TABLE automl.model_data ENABLE ROW LEVEL SECURITY;
+
+-- Runs and their trials belong to the model they trained: those of a name's
+-- current model, and a run of a new name that stored nothing (another role
+-- may have created the name meanwhile) only to the role that started it.
+ALTER TABLE automl.runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON automl.runs FOR SELECT
+    USING ((automl.can_see(name) AND
+            name_id = (SELECT n.name_id FROM automl.model_names n WHERE n.name = runs.name))
+           OR (name_id IS NULL AND pg_catalog.pg_has_role(started_by, 'USAGE')));
+ALTER TABLE automl.trials ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON automl.trials FOR SELECT
+    USING (EXISTS (SELECT FROM automl.runs r WHERE r.run_id = trials.run_id));
 
 -- Audit rows belong to the model they were written for: once a name is
 -- dropped and trained again, the new owner does not see the old model's rows.
@@ -353,7 +382,8 @@ CREATE TRIGGER job_table_run_ended AFTER UPDATE OF state ON automl.job_table
 -- data is shown only to the roles that may train the name (can_read_data):
 -- to the others, features lists the columns and feature names without
 -- category levels or preprocessing statistics, and profile and
--- drift_reference are NULL.  The view runs as its owner (the table itself is
+-- drift_reference are NULL, and diagnostics lack the regression's actual
+-- and predicted values (a sample of the target).  The view runs as its owner (the table itself is
 -- closed); security_barrier keeps a caller's functions from seeing hidden
 -- rows before the filter.
 CREATE VIEW automl.models WITH (security_barrier = true) AS
@@ -367,7 +397,9 @@ SELECT m.model_id, m.name, m.version, m.status, m.task, m.algorithm, m.hyperpara
                                     FROM pg_catalog.jsonb_array_elements(m.features -> 'features') f))
        END AS features,
        m.source, m.options, m.seed, m.n_rows, m.n_features, m.data_fingerprint, m.run_id,
-       m.trials, m.train_seconds, m.model_bytes, m.lineage, m.diagnostics,
+       m.trials, m.train_seconds, m.model_bytes, m.lineage,
+       CASE WHEN automl.can_read_data(m.name) THEN m.diagnostics
+            ELSE m.diagnostics #- '{regression,actual}' #- '{regression,predicted}' END AS diagnostics,
        CASE WHEN automl.can_read_data(m.name) THEN m.profile END AS profile,
        CASE WHEN automl.can_read_data(m.name) THEN m.drift_reference END AS drift_reference,
        m.created_by, m.created_session, m.created_at, m.approved_by, m.approved_at,
@@ -668,7 +700,7 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 20;
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION automl.report_document(name text, version integer DEFAULT NULL) RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT jsonb_build_object(
     'model', jsonb_build_object(
@@ -703,7 +735,7 @@ AS 'MODULE_PATHNAME', 'automl_render_report'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION automl.report(name text, version integer DEFAULT NULL) RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     doc jsonb := automl.report_document(name, version);
@@ -727,13 +759,43 @@ $$;
 -- RLS by roles with USAGE on the schema.
 -- ---------------------------------------------------------------------------
 
+-- Only what is granted below: not even a default privilege (ALTER DEFAULT
+-- PRIVILEGES) of the installing role reaches the extension's objects.
 REVOKE ALL ON ALL TABLES IN SCHEMA automl FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA automl FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA automl FROM PUBLIC;
+DO $$
+DECLARE
+    o record;
+BEGIN
+    FOR o IN
+        SELECT 'TABLE' AS kind, c.oid::pg_catalog.regclass::pg_catalog.text AS object, a.grantee
+          FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+         WHERE c.relnamespace = 'automl'::pg_catalog.regnamespace AND a.grantee <> c.relowner
+        UNION
+        SELECT 'FUNCTION', p.oid::pg_catalog.regprocedure::pg_catalog.text, a.grantee
+          FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+         WHERE p.pronamespace = 'automl'::pg_catalog.regnamespace AND a.grantee <> p.proowner
+        UNION
+        SELECT 'TYPE', t.oid::pg_catalog.regtype::pg_catalog.text, a.grantee
+          FROM pg_catalog.pg_type t, pg_catalog.aclexplode(t.typacl) a
+         WHERE t.typnamespace = 'automl'::pg_catalog.regnamespace AND a.grantee <> t.typowner AND a.grantee <> 0
+        UNION
+        SELECT 'SCHEMA', 'automl', a.grantee
+          FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+         WHERE n.nspname = 'automl' AND a.grantee <> n.nspowner
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s %s FROM %s', o.kind, o.object,
+                                  CASE WHEN o.grantee = 0 THEN 'PUBLIC'
+                                       ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(o.grantee)) END);
+    END LOOP;
+END
+$$;
 GRANT SELECT ON automl.model_names, automl.model_privileges, automl.runs, automl.models,
     automl.trials, automl.deployments, automl.audit, automl.leaderboard, automl.deployed,
     automl.job_table, automl.jobs TO PUBLIC;
 GRANT EXECUTE ON FUNCTION automl.can_see(text), automl.can_read_data(text),
-    automl.can_see_job(regrole, text), automl.metric_greater_is_better(text) TO PUBLIC;
+    automl.can_see_job(regrole, text, bigint), automl.metric_greater_is_better(text) TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Predefined roles, in the style of pg_monitor: a DBA grants one of them
@@ -765,6 +827,15 @@ BEGIN
                 USING ERRCODE = 'duplicate_object',
                       DETAIL = 'automl grants its functions to the predefined roles automl_scorer, automl_reviewer and automl_analyst.',
                       HINT = 'Make it NOLOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS, or rename it.';
+        ELSIF EXISTS (SELECT FROM pg_catalog.pg_auth_members m
+                        JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+                        JOIN pg_catalog.pg_roles x ON x.oid = m.member
+                       WHERE x.rolname = r AND NOT (r = 'automl_reviewer' AND g.rolname = 'automl_scorer')
+                         AND NOT (r = 'automl_analyst' AND g.rolname = 'automl_reviewer')) THEN
+            RAISE EXCEPTION 'role "%" already exists and is a member of other roles', r
+                USING ERRCODE = 'duplicate_object',
+                      DETAIL = 'Every role granted it would hold their rights too.',
+                      HINT = 'Revoke those memberships from it, or rename it.';
         END IF;
     END LOOP;
     IF NOT pg_catalog.pg_has_role('automl_reviewer', 'automl_scorer', 'MEMBER') THEN

@@ -21,7 +21,10 @@ ALTER ROLE sec_dave SET automl.progress = off;
 ALTER ROLE sec_erin SET automl.progress = off;
 CREATE TABLE sec_data AS SELECT * FROM iris;
 GRANT SELECT ON sec_data TO sec_alice, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin;
-GRANT SELECT ON penguins TO sec_alice, sec_carol;
+GRANT SELECT ON penguins, diabetes TO sec_alice, sec_carol;
+CREATE ROLE "sec.jd" LOGIN IN ROLE automl_analyst;      -- a name that needs quoting
+ALTER ROLE "sec.jd" SET automl.progress = off;
+GRANT SELECT ON sec_data TO "sec.jd";
 
 -- ---------------------------------------------------------------------------
 -- 1. A background job runs with exactly the rights of the role that asked.
@@ -104,6 +107,9 @@ BEGIN
     IF current_user <> 'sec_alice' THEN
         RAISE EXCEPTION 'the source ran as %', current_user;
     END IF;
+    -- settings a source changes must not stay in the session that read it
+    PERFORM set_config('search_path', 'pg_catalog', false);
+    PERFORM set_config('sec.leak', 'set by ' || current_user, false);
     RETURN true;
 END $$;
 GRANT EXECUTE ON FUNCTION sec_a.reader_is_alice() TO PUBLIC;
@@ -112,6 +118,8 @@ SET search_path = sec_a, public;
 SELECT version, rows FROM automl.train('sec_table', 'rows', 'species', exclude => '{id}', max_trials => 1);
 SELECT version, rows FROM automl.train('sec_query', 'SELECT * FROM rows WHERE sec_a.reader_is_alice()',
                                       'species', exclude => '{id}', max_trials => 1);
+SHOW search_path;
+SELECT current_setting('sec.leak', true) AS leaked_setting;
 SELECT automl.grant('sec_table', 'train', 'sec_bob');
 SELECT automl.grant('sec_query', 'train', 'sec_bob');
 SELECT source, source_query, search_path, source_role FROM automl.runs
@@ -120,14 +128,26 @@ SELECT source, source_query, search_path, source_role FROM automl.runs
 SET search_path = sec_b, public;
 -- bob's search_path finds sec_b.rows; the recorded relation is sec_a.rows
 SELECT version, based_on, rows FROM automl.retrain('sec_table', 1);
--- the recorded query runs as alice, not as bob
+-- the recorded query runs as alice, not as bob, and leaves bob's settings
 SELECT version, based_on, rows FROM automl.retrain('sec_query', 1);
+SHOW search_path;
+SELECT current_setting('sec.leak', true) AS leaked_setting;
 SELECT version, created_by, (SELECT source_role FROM automl.runs r WHERE r.run_id = m.run_id)
   FROM automl.models m WHERE name = 'sec_query' ORDER BY version;
+-- nothing of bob's session can stand in for what alice's query names: not a
+-- temporary view of the same name (the query would run bob's function as
+-- alice), and the query's settings do not outlive the read
+CREATE FUNCTION pg_temp.as_alice() RETURNS boolean LANGUAGE sql RETURN current_user = 'sec_alice';
+CREATE TEMPORARY VIEW rows AS SELECT * FROM sec_b.rows WHERE pg_temp.as_alice();
+SELECT version FROM automl.retrain('sec_query', 1);
+DISCARD TEMP;
 -- a version bob recorded reads as bob; once he may no longer train the
 -- name, his source is not read again (by anyone)
 SELECT version FROM automl.train('sec_query', 'sec_b.rows', 'species', exclude => '{id}', max_trials => 1);
 \c - sec_alice
+-- alice's query decided the data of bob's retrain (version 2): she may not
+-- approve it either
+SELECT automl.approve('sec_query', 2);
 SELECT automl.revoke('sec_query', 'train', 'sec_bob');
 SELECT version FROM automl.retrain('sec_query', 3);
 \c - postgres
@@ -177,6 +197,15 @@ SELECT automl.grant('sec_copy', 'deploy', 'sec_alice');
 SELECT automl.approve('sec_copy', 1);
 \c - sec_alice
 SELECT automl.approve('sec_copy', 1);
+-- also for a trainer whose name needs quoting
+\c - sec.jd
+SELECT version FROM automl.train('sec_jd', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+SELECT automl.export('sec_jd', 1) AS jd_doc \gset
+\c - sec_mallory
+SELECT version FROM automl.import(:'jd_doc', 'sec_jd_copy');
+SELECT automl.grant('sec_jd_copy', 'deploy', 'sec.jd');
+\c - sec.jd
+SELECT automl.approve('sec_jd_copy', 1);
 \c - postgres
 SET automl.progress = off;
 SET automl.audit_log_level = off;
@@ -246,7 +275,31 @@ SELECT automl.export('sec_knn');
 SELECT count(*) AS bob_sees_reports_without_profile
   FROM automl.report_document('sec_knn') d WHERE d->'profile' = 'null';
 SELECT * FROM automl.model_table;
+SELECT * FROM automl.model_data;
+-- a regression's diagnostics hold a sample of the target: not for scorers
+SET ROLE sec_alice;
+SELECT version FROM automl.train('sec_diab', 'diabetes', 'progression', exclude => '{id}',
+                                 algorithms => '{linear}', max_trials => 1);
+SELECT automl.grant('sec_diab', 'score', 'sec_carol');
+SELECT diagnostics->'regression' ? 'actual' AS actual, diagnostics->'regression' ? 'residuals' AS residuals
+  FROM automl.models WHERE name = 'sec_diab';
+SET ROLE sec_carol;
+SELECT diagnostics->'regression' ? 'actual' AS actual, diagnostics->'regression' ? 'residuals' AS residuals,
+       automl.report_document('sec_diab')->'diagnostics'->'regression' ? 'actual' AS in_report
+  FROM automl.models WHERE name = 'sec_diab';
 RESET ROLE;
+-- the report's functions resolve names on a pinned search_path: a function a
+-- role could create in a schema on the caller's path is never called
+GRANT CREATE ON SCHEMA public TO sec_mallory;
+SET ROLE sec_mallory;
+CREATE FUNCTION public.to_jsonb(t text[]) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the report called a function of mallory as %', current_user;
+END $$;
+RESET ROLE;
+SELECT length(automl.report('sec_knn')) > 1000 AS report_rendered;
+DROP FUNCTION public.to_jsonb(text[]);
+REVOKE CREATE ON SCHEMA public FROM sec_mallory;
 
 -- ---------------------------------------------------------------------------
 -- 9. Roles by OID: a new role under a dropped role's name owns nothing;
@@ -280,6 +333,43 @@ RESET ROLE;
 SELECT action, current_user_name, name_id IS NOT DISTINCT FROM
        (SELECT name_id FROM automl.model_names WHERE name = 'sec_era') AS current_model
   FROM automl.audit WHERE name = 'sec_era' ORDER BY audit_id;
+-- the export of a model trained in the same transaction is its model's row
+SET ROLE sec_alice;
+BEGIN;
+SELECT version FROM automl.train('sec_fresh', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+SELECT automl.export('sec_fresh', 1) ? 'model' AS exported;
+COMMIT;
+SELECT action FROM automl.audit WHERE name = 'sec_fresh' ORDER BY audit_id;
+RESET ROLE;
+-- a job that lost a new name to another role (it stores nothing) does not
+-- show its run or source to the name's owner, and ended jobs go with a
+-- dropped model
+SET ROLE sec_mallory;
+SELECT automl.train_async('sec_race', 'SELECT s.*, pg_sleep(0.05) IS NULL AS slow FROM public.sec_data s',
+                          'species', exclude => '{id}', max_trials => 1) AS race_job \gset
+RESET ROLE;
+DO $$
+BEGIN
+    FOR i IN 1..300 LOOP    -- until mallory's job has begun (its run is recorded)
+        EXIT WHEN EXISTS (SELECT FROM automl.job_table WHERE name = 'sec_race' AND run_id IS NOT NULL);
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END $$;
+SET ROLE sec_alice;
+SELECT version FROM automl.train('sec_race', 'public.sec_data', 'species', exclude => '{id}', max_trials => 1);
+RESET ROLE;
+SELECT automl.wait(:race_job, '1 minute');
+SET ROLE sec_alice;
+SELECT count(*) AS runs_alice_sees, bool_and(started_by = 'sec_alice'::regrole) AS all_hers
+  FROM automl.runs WHERE name = 'sec_race';
+SELECT count(*) AS jobs_alice_sees FROM automl.jobs WHERE name = 'sec_race';
+SET ROLE sec_mallory;
+SELECT state, error FROM automl.jobs WHERE job_id = :race_job;
+SELECT count(*) AS runs_mallory_sees FROM automl.runs WHERE name = 'sec_race';
+SET ROLE sec_alice;
+SELECT automl.drop('sec_race');
+RESET ROLE;
+SELECT count(*) AS jobs_left FROM automl.job_table WHERE name = 'sec_race';
 -- an export whose transaction rolls back is still on record
 SELECT count(*) AS exports_before FROM automl.audit WHERE action = 'export' AND name = 'sec_knn' \gset
 BEGIN;
@@ -308,6 +398,23 @@ RESET ROLE;
 CREATE DATABASE automl_regress_schema;
 \c automl_regress_schema
 SET client_min_messages = warning;
+-- a default privilege of the installing role reaches none of its objects
+ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO sec_mallory;
+ALTER DEFAULT PRIVILEGES GRANT ALL ON SEQUENCES TO sec_mallory;
+ALTER DEFAULT PRIVILEGES GRANT ALL ON FUNCTIONS TO sec_mallory;
+ALTER DEFAULT PRIVILEGES GRANT ALL ON SCHEMAS TO sec_mallory;
+CREATE EXTENSION automl;
+SELECT count(*) AS mallory_privileges
+  FROM (SELECT relacl AS acl FROM pg_class WHERE relnamespace = 'automl'::regnamespace
+        UNION ALL SELECT proacl FROM pg_proc WHERE pronamespace = 'automl'::regnamespace
+        UNION ALL SELECT nspacl FROM pg_namespace WHERE nspname = 'automl') o, aclexplode(o.acl) a
+ WHERE a.grantee = 'sec_mallory'::regrole;
+DROP EXTENSION automl;
+DROP SCHEMA automl;
+ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM sec_mallory;
+ALTER DEFAULT PRIVILEGES REVOKE ALL ON SEQUENCES FROM sec_mallory;
+ALTER DEFAULT PRIVILEGES REVOKE ALL ON FUNCTIONS FROM sec_mallory;
+ALTER DEFAULT PRIVILEGES REVOKE ALL ON SCHEMAS FROM sec_mallory;
 CREATE SCHEMA automl AUTHORIZATION sec_mallory;
 CREATE EXTENSION automl;
 ALTER SCHEMA automl OWNER TO postgres;
@@ -322,10 +429,21 @@ SELECT extname FROM pg_extension WHERE extname = 'automl';
 \c contrib_regression
 DROP DATABASE automl_regress_schema;
 
+-- ---------------------------------------------------------------------------
+-- 15. A session that set a superuser-only setting before the library loaded
+--     (here: a client startup option) fails closed: PostgreSQL rejects the
+--     value, and the configured one is lost in that session.  (psql's \c
+--     keeps the options from here on: this comes last.)
+-- ---------------------------------------------------------------------------
+\c "dbname=contrib_regression user=sec_mallory options=-cautoml.require_approval=off"
+SELECT automl.deploy('sec_era', 1);
+SELECT count(*) > 0 AS still_reads FROM automl.models;
+\c - postgres
+
 -- clean up
 SET client_min_messages = warning;
 SELECT automl.drop(name) FROM automl.model_names WHERE name LIKE 'sec%' OR name LIKE 'x%';
 DROP SCHEMA sec_m, sec_a, sec_b CASCADE;
 DROP TABLE sec_data;
-DROP OWNED BY sec_alice, sec_bob, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin;
-DROP ROLE sec_alice, sec_bob, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin;
+DROP OWNED BY sec_alice, sec_bob, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin, "sec.jd";
+DROP ROLE sec_alice, sec_bob, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin, "sec.jd";

@@ -39,6 +39,7 @@ typedef struct VersionInfo
 	char	   *status;
 	Oid			created_by;		/* trained (or imported) it */
 	Oid			created_session;	/* ... from a session of this role */
+	Oid			source_role;	/* whose recorded source it read (a retrain of another's) */
 	char	   *trained_by;		/* an import: who trained it where it was exported */
 	bool		approved;
 } VersionInfo;
@@ -69,9 +70,10 @@ version_info(const char *name, int32 version)
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = Int32GetDatum(version);
-	if (SPI_execute_with_args("SELECT status, created_by, created_session, approved_by IS NOT NULL, "
-							  "lineage -> 'imported_from' ->> 'created_by' "
-							  "FROM automl.model_table WHERE name = $1 AND version = $2",
+	if (SPI_execute_with_args("SELECT m.status, m.created_by, m.created_session, "
+							  "m.approved_by IS NOT NULL, m.lineage -> 'imported_from' ->> 'created_by', "
+							  "(SELECT r.source_role FROM automl.runs r WHERE r.run_id = m.run_id) "
+							  "FROM automl.model_table m WHERE m.name = $1 AND m.version = $2",
 							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up model \"%s\"", name);
 	if (SPI_processed == 1)
@@ -79,6 +81,7 @@ version_info(const char *name, int32 version)
 		HeapTuple	tup = SPI_tuptable->vals[0];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
+		Datum		d;
 
 		vi.exists = true;
 		vi.status = SPI_getvalue(tup, td, 1);
@@ -88,6 +91,8 @@ version_info(const char *name, int32 version)
 		vi.trained_by = SPI_getvalue(tup, td, 5);
 		if (vi.trained_by && vi.trained_by[0] == '\0')
 			vi.trained_by = NULL;
+		d = SPI_getbinval(tup, td, 6, &isnull);
+		vi.source_role = isnull ? InvalidOid : DatumGetObjectId(d);
 	}
 	return vi;
 }
@@ -119,7 +124,9 @@ check_approved(const char *name, int32 version, const VersionInfo *vi)
 /*
  * Four eyes count people, not role names: the version's trainers are the
  * role that trained (or imported) it, the role its session logged in as,
- * and for an import the role named as its trainer where it was exported.
+ * the role whose recorded source it read (a retrain of another role's
+ * training: that role chose the data), and for an import the role named as
+ * its trainer where it was exported.
  * The approver, as its current role or its session's, must be none of them
  * and no member of them (superuser rights aside: a superuser approving a
  * version of another role is another person).
@@ -128,13 +135,14 @@ static bool
 approver_trained(const VersionInfo *vi, Oid *trainer)
 {
 	Oid			approvers[2] = {GetUserId(), GetSessionUserId()};
-	Oid			trainers[3];
+	Oid			trainers[4];
 
 	trainers[0] = vi->created_by;
 	trainers[1] = vi->created_session;
-	trainers[2] = vi->trained_by ? get_role_oid(vi->trained_by, true) : InvalidOid;
+	trainers[2] = vi->source_role;
+	trainers[3] = vi->trained_by ? get_role_oid(vi->trained_by, true) : InvalidOid;
 	for (int a = 0; a < 2; a++)
-		for (int t = 0; t < 3; t++)
+		for (int t = 0; t < 4; t++)
 			if (OidIsValid(trainers[t]) &&
 				(approvers[a] == trainers[t] ||
 				 is_member_of_role_nosuper(approvers[a], trainers[t])))
@@ -192,7 +200,9 @@ automl_approve(PG_FUNCTION_ARGS)
 						   version, vi.trained_by ? "imported" : "trained",
 						   role_name(vi.created_by), role_name(vi.created_session),
 						   vi.trained_by ? psprintf(" (trained by \"%s\" where it was exported)",
-													vi.trained_by) : "",
+													vi.trained_by) :
+						   OidIsValid(vi.source_role) && vi.source_role != vi.created_by ?
+						   psprintf(", reading the source that role \"%s\" recorded", role_name(vi.source_role)) : "",
 						   w.caller, GetUserNameFromId(GetSessionUserId(), false),
 						   role_name(trainer)),
 				 errhint("Approval must come from another person with the deploy right.")));
@@ -419,6 +429,10 @@ automl_drop(PG_FUNCTION_ARGS)
 					 errdetail("Its run is kept; when it finishes it stores version 1 of a new model \"%s\".",
 							   name),
 					 errhint("Stop it with automl.cancel(job).")));
+		/* ended jobs are the history of the model that goes: their sources too */
+		(void) catalog_exec("DELETE FROM automl.job_table WHERE name = $1 "
+							"AND state NOT IN ('queued', 'running')",
+							1, types, values, NULL, SPI_OK_DELETE, &isnull);
 		(void) catalog_exec("DELETE FROM automl.runs r WHERE r.name = $1 "
 							"AND NOT EXISTS (SELECT FROM automl.job_table j "
 							"WHERE j.run_id = r.run_id AND j.state IN ('queued', 'running'))",

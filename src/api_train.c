@@ -574,7 +574,10 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	{
 		AmTrial    *history;
 
+		/* the trials of an earlier version, read as the extension owner */
+		catalog_begin_write(&writer);
 		cfg.n_history = resumed_trials(args, out->fingerprint, &history);
+		catalog_end_write(&writer);
 		MemoryContextSwitchTo(train_cxt);
 		cfg.history = history;
 		if (cfg.n_history == 0)

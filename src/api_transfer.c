@@ -33,12 +33,14 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/jsonb.h"
+#include "mb/pg_wchar.h"
 
 #include "admin.h"
 #include "audit.h"
 #include "catalog.h"
 #include "describe.h"
 #include "json.h"
+#include "metrics.h"
 #include "model.h"
 #include "model_cache.h"
 #include "privileges.h"
@@ -90,7 +92,8 @@ automl_export(PG_FUNCTION_ARGS)
 					   "'source', m.source, 'options', m.options, 'seed', m.seed, "
 					   "'n_rows', m.n_rows, 'n_features', m.n_features, "
 					   "'data_fingerprint', m.data_fingerprint, 'trials', m.trials, "
-					   "'train_seconds', m.train_seconds, 'created_by', m.created_by::text, "
+					   "'train_seconds', m.train_seconds, "
+					   "'created_by', pg_catalog.pg_get_userbyid(m.created_by), "
 					   "'created_at', m.created_at, 'lineage', m.lineage, "
 					   "'model_format_version', d.format_version, "
 					   "'model', encode(d.data, 'base64')) "
@@ -186,6 +189,36 @@ decode_model(const char *b64)
 	return DatumGetByteaPP(d);
 }
 
+/* Every text the model holds must be valid in the database's encoding. */
+static void
+verify_text(const char *s)
+{
+	if (s && !pg_verifymbstr(s, strlen(s), true))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("invalid model document: the model holds text that is not valid in the database's encoding")));
+}
+
+static void
+verify_model_text(const AmSchema *s)
+{
+	verify_text(s->target);
+	verify_text(s->target_type);
+	for (int c = 0; c < s->n_columns; c++)
+	{
+		verify_text(s->columns[c].name);
+		verify_text(s->columns[c].type_name);
+	}
+	for (int f = 0; f < s->n_features; f++)
+	{
+		verify_text(s->features[f].name);
+		for (int k = 0; k < s->features[f].n_levels; k++)
+			verify_text(s->features[f].levels[k]);
+	}
+	for (int k = 0; k < s->n_classes; k++)
+		verify_text(s->classes[k]);
+}
+
 /* The bytes must deserialize and agree with the document's metadata. */
 static AmModel *
 verify_model(const ImportDoc *doc, bytea *bytes, const char *task, const char *algorithm)
@@ -214,6 +247,7 @@ verify_model(const ImportDoc *doc, bytea *bytes, const char *task, const char *a
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("invalid model document: the metadata does not match the model")));
+	verify_model_text(m->schema);
 	return m;
 }
 
@@ -237,7 +271,7 @@ lineage_json(const ImportDoc *doc, Jsonb *jb, const char *caller)
 {
 	static const char *const claims[] = {"score", "score_std", "metrics", "trials", "n_rows",
 		"train_seconds", "source", "data_fingerprint", "options", "seed", "approved_by",
-	"lineage"};
+	"hyperparameters", "lineage"};
 	AmStr		s;
 	bool		first = true;
 	const AmJson *from = field(doc, "exported_from", AM_JSON_STRING, false);
@@ -275,6 +309,7 @@ automl_import(PG_FUNCTION_ARGS)
 	CatalogWriter w;
 	bytea	   *bytes;
 	AmModel    *model;
+	AmMetric	metric;
 	double		fv;
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	TupleDesc	td;
@@ -316,8 +351,8 @@ automl_import(PG_FUNCTION_ARGS)
 	row.task = text_field(&doc, "task");
 	row.algorithm = text_field(&doc, "algorithm");
 	row.metric = text_field(&doc, "metric");
-	row.target = text_field(&doc, "target");
-	row.target_type = text_field(&doc, "target_type");
+	(void) text_field(&doc, "target");
+	(void) text_field(&doc, "target_type");
 	(void) text_field(&doc, "source");
 	(void) text_field(&doc, "data_fingerprint");
 	(void) field(&doc, "features", AM_JSON_OBJECT, true);
@@ -329,10 +364,16 @@ automl_import(PG_FUNCTION_ARGS)
 	(void) number_field(&doc, "n_features", true);
 	(void) number_field(&doc, "trials", true);
 	(void) number_field(&doc, "train_seconds", true);
-	row.format_version = (int) number_field(&doc, "model_format_version", true);
+	(void) number_field(&doc, "model_format_version", true);
 	bytes = decode_model(text_field(&doc, "model"));
 	model = verify_model(&doc, bytes, row.task, row.algorithm);
-	row.hyperparameters = json_text(jb, "hyperparameters");
+	if (!am_metric_lookup(row.metric, &metric) || !am_metric_valid_for(metric, model->schema->task))
+		bad_document("field \"%s\" names no metric of the model's task", "metric");
+	/* what the bytes hold, not what the document says */
+	row.format_version = am_model_format_version(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+	row.target = model->schema->target;
+	row.target_type = model->schema->target_type;
+	row.hyperparameters = am_describe_model_params(model);
 	row.features = am_describe_features(model);
 	row.n_features = model->schema->n_features;
 	row.classes = model->schema->classes;

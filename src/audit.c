@@ -71,16 +71,17 @@ typedef struct AuditRow
 	const char *current_user_name;
 	int32		backend_pid;
 	const char *application_name;
+	int64		name_id;		/* 0: the name's current model, as this transaction sees it */
 } AuditRow;
 
 /* INSERT the row (SPI connected, catalog_begin_write() in effect). */
 static void
 insert_audit_row(const AuditRow *a)
 {
-	Oid			types[11] = {TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, TEXTOID, JSONBOID,
-		NAMEOID, NAMEOID, INT4OID, TEXTOID};
-	Datum		values[11];
-	char		nulls[11];
+	Oid			types[12] = {TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, TEXTOID, JSONBOID,
+		NAMEOID, NAMEOID, INT4OID, TEXTOID, INT8OID};
+	Datum		values[12];
+	char		nulls[12];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(a->action);
@@ -96,13 +97,15 @@ insert_audit_row(const AuditRow *a)
 	values[9] = Int32GetDatum(a->backend_pid);
 	values[10] = a->application_name ? CStringGetTextDatum(a->application_name) : (Datum) 0;
 	nulls[10] = a->application_name ? ' ' : 'n';
+	values[11] = Int64GetDatum(a->name_id);
+	nulls[11] = a->name_id > 0 ? ' ' : 'n';
 	/* the row belongs to the name's current model (see model_names.name_id) */
 	if (SPI_execute_with_args("INSERT INTO automl.audit (action, name, version, from_version, "
 							  "to_version, reason, details, session_user_name, "
 							  "current_user_name, backend_pid, application_name, name_id) "
 							  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-							  "(SELECT n.name_id FROM automl.model_names n WHERE n.name = $2))",
-							  11, types, values, nulls, false, 0) != SPI_OK_INSERT)
+							  "coalesce($12, (SELECT n.name_id FROM automl.model_names n WHERE n.name = $2)))",
+							  12, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write the automl audit trail");
 }
 
@@ -123,6 +126,7 @@ audit_row(const CatalogWriter *w, const char *action, const char *name, int32 ve
 	a.current_user_name = w->caller;
 	a.backend_pid = MyProcPid;
 	a.application_name = GetConfigOption("application_name", true, false);
+	a.name_id = 0;
 	return a;
 }
 
@@ -174,6 +178,7 @@ typedef struct DurableAudit
 	int32		from_version;
 	int32		to_version;
 	int32		backend_pid;
+	int64		name_id;		/* as the caller's transaction sees it */
 	bool		done;			/* set by the worker once its transaction committed */
 	char		texts[FLEXIBLE_ARRAY_MEMBER];
 } DurableAudit;
@@ -203,6 +208,9 @@ audit_record_durable(const CatalogWriter *w, const char *action, const char *nam
 	d->from_version = 0;
 	d->to_version = 0;
 	d->backend_pid = a.backend_pid;
+	/* the worker cannot see a name this transaction created: the caller looks it up */
+	d->name_id = 0;
+	(void) catalog_model_name(name, NULL, &d->name_id);
 	d->done = false;
 	p = d->texts;
 	for (int i = 0; i < AUDIT_TEXTS; i++)
@@ -213,14 +221,8 @@ audit_record_durable(const CatalogWriter *w, const char *action, const char *nam
 		p += strlen(t) + 1;
 	}
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "automl");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "automl_audit_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "automl audit writer for PID %d", MyProcPid);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "automl audit writer");
+	automl_worker_init(&worker, "automl_audit_main", "automl audit writer",
+					   psprintf("automl audit writer for PID %d", MyProcPid));
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
 	worker.bgw_notify_pid = MyProcPid;
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
@@ -274,6 +276,7 @@ automl_audit_main(Datum main_arg)
 	a.from_version = d->from_version;
 	a.to_version = d->to_version;
 	a.backend_pid = d->backend_pid;
+	a.name_id = d->name_id;
 
 	StartTransactionCommand();
 	if (SPI_connect() != SPI_OK_CONNECT)

@@ -22,10 +22,26 @@ extern bool automl_require_approval;
 
 extern void _PG_init(void);
 
+/*
+ * Error out when this session carries a value of a superuser-only automl.*
+ * setting that was rejected when the library loaded (automl.c).
+ */
+extern void automl_check_settings(void);
+
 /* One initialiser per module, called from _PG_init(). */
 extern void AutomlGucInit(void);
 extern void ModelCacheInit(void);
 extern void JobsInit(void);
+
+/*
+ * A dynamic background worker of this library: database connection, started
+ * once recovery is over, never restarted; function (an exported symbol),
+ * type and name as given.  The caller sets the argument, bgw_extra and
+ * bgw_notify_pid.
+ */
+struct BackgroundWorker;
+extern void automl_worker_init(struct BackgroundWorker *w, const char *function,
+							   const char *type, const char *name);
 
 /* Raise an AmErr as an ERROR with a matching SQLSTATE. */
 extern void automl_raise(const AmErr *err, const char *context) pg_attribute_noreturn();

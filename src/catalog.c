@@ -184,6 +184,12 @@ catalog_deployed_version(const char *name, int32 *version)
 bool
 catalog_model_owner(const char *name, Oid *owner)
 {
+	return catalog_model_name(name, owner, NULL);
+}
+
+bool
+catalog_model_name(const char *name, Oid *owner, int64 *name_id)
+{
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
@@ -203,6 +209,9 @@ catalog_model_owner(const char *name, Oid *owner)
 
 		if (owner)
 			*owner = DatumGetObjectId(d);
+		if (name_id)
+			*name_id = DatumGetInt64(heap_getattr(tup, attnum_of(rel, "name_id"),
+												  RelationGetDescr(rel), &isnull));
 		found = true;
 	}
 	systable_endscan(scan);
@@ -213,7 +222,7 @@ catalog_model_owner(const char *name, Oid *owner)
 bool
 catalog_name_exists(const char *name)
 {
-	return catalog_model_owner(name, NULL);
+	return catalog_model_name(name, NULL, NULL);
 }
 
 List *
@@ -375,6 +384,7 @@ extension_owner(char **version)
 void
 catalog_begin_write(CatalogWriter *w)
 {
+	automl_check_settings();
 	lookup_oids();
 	w->save_cxt = CurrentMemoryContext;
 	GetUserIdAndSecContext(&w->save_userid, &w->save_sec_context);
@@ -468,9 +478,10 @@ catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
 	nulls[13] = OidIsValid(a->source_role) ? ' ' : 'n';
 	return DatumGetInt64(catalog_exec("INSERT INTO automl.runs (name, source, target, task, metric, "
 									  "time_budget, max_trials, algorithms, exclude, options, "
-									  "started_by, source_query, search_path, source_role) "
+									  "started_by, source_query, search_path, source_role, name_id) "
 									  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-									  "$13, $14) RETURNING run_id",
+									  "$13, $14, (SELECT n.name_id FROM automl.model_names n "
+									  "WHERE n.name = $1)) RETURNING run_id",
 									  14, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
 }
 
@@ -500,9 +511,13 @@ catalog_finish_run(int64 run_id, const char *status, int32 version, const char *
 	foreach(lc, warnings)
 		texts[n++] = lfirst(lc);
 	values[8] = text_array(texts, n);
-	catalog_exec("UPDATE automl.runs SET status = $2, version = $3, task = $4, metric = $5, "
+	/* a stored run belongs to the name's model (a new name's, from now on) */
+	catalog_exec("UPDATE automl.runs r SET status = $2, version = $3, task = $4, metric = $5, "
 				 "rows_read = $6, rows_used = $7, peak_memory_kb = $8, warnings = $9, "
-				 "finished_at = pg_catalog.clock_timestamp() WHERE run_id = $1",
+				 "finished_at = pg_catalog.clock_timestamp(), "
+				 "name_id = CASE WHEN $3 IS NULL THEN r.name_id ELSE "
+				 "(SELECT n.name_id FROM automl.model_names n WHERE n.name = r.name) END "
+				 "WHERE run_id = $1",
 				 9, types, values, nulls, SPI_OK_UPDATE, &isnull);
 }
 
@@ -579,7 +594,6 @@ catalog_next_version(const CatalogWriter *w, const char *name)
 	Datum		values[2];
 	bool		isnull;
 	int32		version;
-	Datum		owner;
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = ObjectIdGetDatum(w->caller_id);
@@ -602,16 +616,12 @@ catalog_next_version(const CatalogWriter *w, const char *name)
 	 * row, so under REPEATABLE READ the lock above already failed).
 	 */
 	if (!catalog_may_train(name, w->caller_id))
-	{
-		owner = catalog_exec("SELECT owner FROM automl.model_names WHERE name = $1",
-							 1, types, values, NULL, SPI_OK_SELECT, &isnull);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to train a new version of model \"%s\"", name),
-				 errdetail("Model \"%s\" belongs to role \"%s\", which has not granted role \"%s\" "
-						   "the train right; it is checked again when a version is stored.",
-						   name, role_name(DatumGetObjectId(owner)), w->caller)));
-	}
+				 errdetail("Role \"%s\" may not train it: another role created the name while this training ran, "
+						   "or the train right was revoked; it is checked again when a version is stored.",
+						   w->caller)));
 	return version;
 }
 

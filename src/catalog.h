@@ -37,6 +37,8 @@ extern char *catalog_model_column_text(const char *name, int32 version, const ch
 									   bool *found);
 /* Owner of a model name; false when the name does not exist. */
 extern bool catalog_model_owner(const char *name, Oid *owner);
+/* Its owner and the id of its current model (either pointer may be NULL). */
+extern bool catalog_model_name(const char *name, Oid *owner, int64 *name_id);
 
 /* Rights granted on a model name (list of CatalogGrant *). */
 typedef struct CatalogGrant

@@ -53,6 +53,31 @@ am_describe_algorithm(const AmSearchResult *res)
 }
 
 char *
+am_describe_model_params(const AmModel *m)
+{
+	AmStr		s;
+	const AmModel *member;
+	double		w;
+
+	if (am_ensemble_member(m, 0, NULL) == NULL)
+		return am_describe_params(m->family, &m->params);
+	am_str_init(&s);
+	am_str_append(&s, "{\"members\": [");
+	for (int i = 0; (member = am_ensemble_member(m, i, &w)) != NULL; i++)
+	{
+		am_str_append(&s, i ? ", {\"algorithm\": " : "{\"algorithm\": ");
+		am_str_json_string(&s, member->family->name);
+		am_str_append(&s, ", \"weight\": ");
+		am_str_json_number(&s, w);
+		am_str_append(&s, ", \"hyperparameters\": ");
+		append_params(&s, member->family, &member->params);
+		am_str_append(&s, "}");
+	}
+	am_str_append(&s, "]}");
+	return s.data;
+}
+
+char *
 am_describe_choice(const AmSearchResult *res)
 {
 	AmStr		s;

@@ -9,6 +9,8 @@
 #include "search.h"
 
 extern char *am_describe_params(const AmFamily *f, const AmParams *p);
+/* The hyperparameters a fitted model holds (an ensemble: of each member). */
+extern char *am_describe_model_params(const AmModel *m);
 /* The kept configuration, or an ensemble's members with weights. */
 /* The algorithm the final model is stored under (its trial's for fold models). */
 extern const char *am_describe_algorithm(const AmSearchResult *res);

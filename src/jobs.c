@@ -1,31 +1,26 @@
 /*
  * jobs.c
- *	  Background training: automl.train_async() records a job and, when a
- *	  slot is free, starts a dynamic background worker (no
- *	  shared_preload_libraries needed) that runs the same training as
- *	  automl.train(), committing each finished trial and its progress as it
- *	  goes; automl.cancel(), automl.wait(), and automl.jobs, which also marks
- *	  jobs whose worker died as failed.
+ *	  Background training, the SQL interface: automl.train_async() records a
+ *	  job, automl.cancel() and automl.wait() act on it, and automl.jobs shows
+ *	  the jobs the caller may see.  Which jobs run is decided by the
+ *	  dispatcher (job_dispatch.c), which these functions start; each job
+ *	  trains in a worker of its own (job_worker.c).
  *
  * Rights.  A job runs with exactly the rights of the role that asked for it:
- * its worker connects as that role (as the caller's session user when the
- * role cannot log in), and runs the training as that role inside a
- * security-restricted operation, so that nothing the source query calls can
- * change the role (SET ROLE, RESET ROLE and SET SESSION AUTHORIZATION fail).
- * train_async() refuses to start inside a security-restricted operation
- * (ANALYZE, VACUUM, CREATE INDEX or REFRESH MATERIALIZED VIEW running another
- * role's expressions) and inside a SECURITY DEFINER function: there the role
- * the job would run as is not the caller's.  The source is resolved when the
- * job is created, on the caller's search_path, and read on that search_path.
+ * its worker logs in as that role (as the caller's session user when the
+ * role cannot log in) and trains as the role inside a security-restricted
+ * operation.  train_async() refuses to start inside a security-restricted
+ * operation (ANALYZE, VACUUM, CREATE INDEX or REFRESH MATERIALIZED VIEW
+ * running another role's expressions) and inside a SECURITY DEFINER
+ * function: there the current role is not the caller's own.  The source is
+ * resolved when the job is created, on the caller's search_path, and read on
+ * that search_path; a source reading a temporary table is refused.
  *
- * Slots.  At most automl.max_jobs jobs of a database run at once; a job
- * beyond them waits, queued, without a worker process.  A worker holds one
- * of max_jobs session advisory locks while it trains (released when it
- * exits, on any path), and when its job ends starts workers for the oldest
- * queued jobs ("dispatch"); so do train_async() and every look at the jobs
- * (which also revive queued jobs whose worker a restart took).  A role may
- * have automl.max_jobs_per_role jobs queued or running, a database
- * automl.max_queued_jobs.
+ * Limits.  A role may have automl.max_jobs_per_role jobs queued or running,
+ * a database automl.max_queued_jobs; automl.max_jobs run at once, and a
+ * queued job holds no worker process.  None of these functions writes a job
+ * row but the caller's own request (the new job, a cancel), so a caller's
+ * open transaction never holds up another role's job.
  */
 #include "automl.h"
 
@@ -39,25 +34,22 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
-#include "postmaster/bgworker.h"
-#include "postmaster/interrupt.h"
-#include "storage/ipc.h"
 #include "storage/latch.h"
-#include "storage/lmgr.h"
-#include "storage/proc.h"
-#include "tcop/tcopprot.h"
+#include "storage/lock.h"
 #include "utils/acl.h"
+#include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "jobs.h"
 #include "load.h"
-#include "model_cache.h"
 #include "privileges.h"
 #include "train.h"
+
+#define JOB_ADMIT_LOCK_KEY 0x41554D4A	/* 'AUMJ': one lock per role */
 
 PG_FUNCTION_INFO_V1(automl_train_async);
 PG_FUNCTION_INFO_V1(automl_cancel);
@@ -65,28 +57,9 @@ PG_FUNCTION_INFO_V1(automl_wait);
 PG_FUNCTION_INFO_V1(automl_jobs);
 PG_FUNCTION_INFO_V1(automl_can_see_job);
 
-PGDLLEXPORT void automl_job_main(Datum main_arg);
-
-#define JOB_WORKER_TYPE "automl training"
-#define JOB_LOCK_KEY 0x41554D4C	/* 'AUML': advisory lock class of job slots */
-#define STOP_CHECK_INTERVAL_MS 500
-
 int			automl_max_jobs = 2;
 int			automl_max_jobs_per_role = 4;
 int			automl_max_queued_jobs = 32;
-
-/* What the dispatching backend hands to the worker. */
-typedef struct JobStart
-{
-	Oid			database;
-	Oid			login_role;		/* connects as */
-	Oid			role;			/* runs as */
-	TransactionId creator_xid;	/* the dispatch is visible once it commits */
-} JobStart;
-
-/* In a worker: the roles it connected and runs as. */
-static Oid	job_login_role = InvalidOid;
-static Oid	job_role = InvalidOid;
 
 void
 JobsInit(void)
@@ -117,8 +90,6 @@ JobsInit(void)
 							NULL, NULL, NULL);
 }
 
-/* ---------- starting workers ---------- */
-
 /* Can this role open a connection (exists, LOGIN)? */
 static bool
 role_can_login(Oid role)
@@ -130,80 +101,6 @@ role_can_login(Oid role)
 		return false;
 	ok = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
 	ReleaseSysCache(tup);
-	return ok;
-}
-
-/* Register the worker of a job; false when no worker slot is free. */
-static bool
-start_worker(int64 job_id, Oid login_role, Oid role)
-{
-	BackgroundWorker worker;
-	BackgroundWorkerHandle *handle;
-	JobStart	start;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "automl");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "automl_job_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "automl training job %lld", (long long) job_id);
-	snprintf(worker.bgw_type, BGW_MAXLEN, JOB_WORKER_TYPE);
-	worker.bgw_main_arg = Int64GetDatum(job_id);
-	start.database = MyDatabaseId;
-	start.login_role = login_role;
-	start.role = role;
-	start.creator_xid = GetTopTransactionId();
-	memcpy(worker.bgw_extra, &start, sizeof(start));
-	worker.bgw_notify_pid = 0;
-	return RegisterDynamicBackgroundWorker(&worker, &handle);
-}
-
-/*
- * Start workers for the oldest queued jobs while slots are free (SPI
- * connected, catalog_begin_write() in effect).  Jobs whose worker was started
- * and has not ended count as busy.  Returns false when a worker could not be
- * registered (max_worker_processes reached); the job stays queued.
- */
-static bool
-dispatch_jobs(void)
-{
-	Oid			types[1] = {INT4OID};
-	Datum		values[1];
-	bool		isnull;
-	int			busy;
-	bool		ok = true;
-	uint64		n;
-	SPITupleTable *tuptable;
-
-	busy = DatumGetInt32(catalog_exec("SELECT count(*)::int4 FROM automl.job_table "
-									  "WHERE state IN ('queued', 'running') "
-									  "AND dispatched_at IS NOT NULL",
-									  0, NULL, NULL, NULL, SPI_OK_SELECT, &isnull));
-	if (busy >= automl_max_jobs)
-		return true;
-	values[0] = Int32GetDatum(automl_max_jobs - busy);
-	(void) catalog_exec("SELECT job_id, login_role, role FROM automl.job_table "
-						"WHERE state = 'queued' AND dispatched_at IS NULL AND NOT cancel_requested "
-						"ORDER BY job_id LIMIT $1 FOR UPDATE SKIP LOCKED",
-						1, types, values, NULL, SPI_OK_SELECT, &isnull);
-	n = SPI_processed;
-	tuptable = SPI_tuptable;
-	for (uint64 r = 0; r < n && ok; r++)
-	{
-		HeapTuple	tup = tuptable->vals[r];
-		int64		job_id = DatumGetInt64(SPI_getbinval(tup, tuptable->tupdesc, 1, &isnull));
-		Oid			login = DatumGetObjectId(SPI_getbinval(tup, tuptable->tupdesc, 2, &isnull));
-		Oid			role = DatumGetObjectId(SPI_getbinval(tup, tuptable->tupdesc, 3, &isnull));
-		Oid			utypes[1] = {INT8OID};
-		Datum		uvalues[1] = {Int64GetDatum(job_id)};
-
-		ok = start_worker(job_id, login, role);
-		if (ok)
-			(void) catalog_exec("UPDATE automl.job_table SET dispatched_at = now() "
-								"WHERE job_id = $1", 1, utypes, uvalues, NULL, SPI_OK_UPDATE,
-								&isnull);
-	}
 	return ok;
 }
 
@@ -225,7 +122,13 @@ refuse_borrowed_role(void)
 				 errhint("Call automl.train() inside the function, or automl.train_async() outside it.")));
 }
 
-/* Per-role and per-database limits on queued and running jobs. */
+/*
+ * Per-role and per-database limits on queued and running jobs.  A role's
+ * admissions queue behind each other until their transactions end (a
+ * transaction lock in the extension's own advisory lock space, which no SQL
+ * function reaches), so racing calls of one role cannot overshoot its limit;
+ * other roles are not held up.
+ */
 static void
 admit_job(Oid role)
 {
@@ -233,6 +136,10 @@ admit_job(Oid role)
 	Datum		values[1] = {ObjectIdGetDatum(role)};
 	int			mine,
 				all;
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, JOB_ADMIT_LOCK_KEY, role, 3);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 
 	if (SPI_execute_with_args("SELECT count(*) FILTER (WHERE role = $1)::int4, count(*)::int4 "
 							  "FROM automl.job_table WHERE state IN ('queued', 'running')",
@@ -260,8 +167,6 @@ admit_job(Oid role)
 				 errhint("Wait for one to end, or stop one with automl.cancel(job).")));
 }
 
-static void reap_dead_jobs(void);
-
 /* ---------- starting, cancelling, waiting ---------- */
 
 Datum
@@ -281,7 +186,6 @@ automl_train_async(PG_FUNCTION_ARGS)
 	Oid			login;
 	char	   *source_query;
 	char	   *temp;
-	bool		dispatched;
 
 	PreventCommandIfReadOnly("automl.train_async()");
 	refuse_borrowed_role();
@@ -329,20 +233,20 @@ automl_train_async(PG_FUNCTION_ARGS)
 	values[15] = CStringGetTextDatum("waiting for a free slot");
 
 	catalog_begin_write(&w);
-	reap_dead_jobs();
 	admit_job(role);
 	job_id = DatumGetInt64(catalog_exec("INSERT INTO automl.job_table (name, role, source, target, "
 										"task, metric, time_budget, max_trials, algorithms, "
 										"exclude, options, login_role, session_role, "
-										"source_query, search_path, phase) "
+										"source_query, search_path, phase, name_id) "
 										"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-										"$12, $13, $14, $15, $16) RETURNING job_id",
+										"$12, $13, $14, $15, $16, (SELECT n.name_id FROM "
+										"automl.model_names n WHERE n.name = $1)) RETURNING job_id",
 										16, types, values, nulls, SPI_OK_INSERT_RETURNING,
 										&isnull));
-	dispatched = dispatch_jobs();
 	catalog_end_write(&w);
 	SPI_finish();
-	if (!dispatched)
+	/* the dispatcher starts the job's worker once this transaction commits */
+	if (!jobs_kick(GetTopTransactionId()))
 		ereport(WARNING,
 				(errmsg("no background worker is free to start job %lld; it stays queued", (long long) job_id),
 				 errhint("Raise max_worker_processes. A queued job starts when another job ends, or at the next look at automl.jobs.")));
@@ -354,8 +258,10 @@ typedef struct JobRow
 	bool		found;
 	char	   *name;
 	Oid			role;
+	int64		name_id;		/* the model of the name when the job was created, or 0 */
 	char	   *state;
 	int			pid;
+	TimestampTz backend_start;	/* with pid: the worker */
 	bool		mine;			/* inserted by this (uncommitted) transaction */
 } JobRow;
 
@@ -367,7 +273,8 @@ read_job(int64 job_id)
 	Datum		values[1] = {Int64GetDatum(job_id)};
 	JobRow		j = {0};
 
-	if (SPI_execute_with_args("SELECT name, role, state, pid, xmin FROM automl.job_table "
+	if (SPI_execute_with_args("SELECT name, role, state, pid, xmin, backend_start, name_id "
+							  "FROM automl.job_table "
 							  "WHERE job_id = $1", 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read job %lld", (long long) job_id);
 	if (SPI_processed == 1)
@@ -385,6 +292,10 @@ read_job(int64 job_id)
 		j.pid = isnull ? 0 : DatumGetInt32(d);
 		d = SPI_getbinval(tup, td, 5, &isnull);
 		j.mine = !isnull && TransactionIdIsCurrentTransactionId(DatumGetTransactionId(d));
+		d = SPI_getbinval(tup, td, 6, &isnull);
+		j.backend_start = isnull ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, td, 7, &isnull);
+		j.name_id = isnull ? 0 : DatumGetInt64(d);
 	}
 	return j;
 }
@@ -396,15 +307,21 @@ job_ended(const char *state)
 		strcmp(state, "cancelled") == 0;
 }
 
-/* Started the job, is a member of its role, owns its model, or superuser. */
+/*
+ * Started the job (is a member of its role), or owns the model it trains
+ * (the name's model it was created for: a name dropped and trained again by
+ * another role is another model), or superuser.
+ */
 static bool
 may_manage_job(const JobRow *j)
 {
 	bool		exists;
+	int64		current;
 
 	if (superuser() || has_privs_of_role(GetUserId(), j->role))
 		return true;
-	return has_model_privilege(j->name, AM_PRIV_OWNER, &exists);
+	return j->name_id != 0 && has_model_privilege(j->name, AM_PRIV_OWNER, &exists) &&
+		catalog_model_name(j->name, NULL, &current) && current == j->name_id;
 }
 
 Datum
@@ -412,8 +329,11 @@ automl_can_see_job(PG_FUNCTION_ARGS)
 {
 	JobRow		j = {0};
 
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_BOOL(false);
 	j.role = PG_GETARG_OID(0);
 	j.name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	j.name_id = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
 	if (strlen(j.name) >= NAMEDATALEN)
 		PG_RETURN_BOOL(superuser());
 	PG_RETURN_BOOL(may_manage_job(&j));
@@ -468,67 +388,16 @@ automl_cancel(PG_FUNCTION_ARGS)
 							"finished_at = CASE WHEN pid IS NULL THEN now() ELSE finished_at END "
 							"WHERE job_id = $1", 1, types, values, NULL, SPI_OK_UPDATE, &isnull);
 		catalog_end_write(&w);
-		if (j.pid > 0)
-		{
-			/* only a live worker of ours gets the signal */
-			Datum		pv[1] = {Int32GetDatum(j.pid)};
-			Oid			pt[1] = {INT4OID};
-
-			if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_stat_activity "
-									  "WHERE pid = $1 AND backend_type = '" JOB_WORKER_TYPE "'",
-									  1, pt, pv, NULL, true, 1) == SPI_OK_SELECT &&
-				SPI_processed == 1)
-				kill(j.pid, SIGINT);
-		}
+		/* only the job's own worker, still running, gets the signal */
+		pgstat_clear_backend_activity_snapshot();
+		if (j.pid > 0 && job_worker_alive(j.pid, j.backend_start))
+			kill(j.pid, SIGINT);
+		/* a cancelled queued job frees its place in the queue */
+		(void) jobs_kick(GetTopTransactionId());
 		result = "cancelling";
 	}
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(result));
-}
-
-/*
- * Jobs whose worker is gone (killed, server restart): a running one is
- * marked failed; a queued one whose worker had started waits for a worker
- * again; a queued one whose worker never connected (its role can no longer
- * log in, say) is marked failed.  Then free slots go to queued jobs.  SPI
- * connected, catalog_begin_write() in effect.
- */
-static void
-reap_dead_jobs(void)
-{
-	bool		isnull;
-	const char *no_worker = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a "
-		"WHERE a.backend_type = '" JOB_WORKER_TYPE "' "
-		"AND a.application_name = 'automl job ' || j.job_id)";
-
-	if (XactReadOnly)
-		return;
-	/* a job's worker names itself "automl job <id>" as soon as it connects */
-	(void) catalog_exec(psprintf("UPDATE automl.job_table j SET state = 'failed', finished_at = now(), "
-								 "error = CASE WHEN j.pid IS NULL THEN 'the background worker did not start' "
-								 "ELSE 'the background worker stopped unexpectedly (killed, or the server restarted)' END "
-								 "WHERE (j.state = 'running' OR (j.state = 'queued' AND j.pid IS NULL)) "
-								 "AND j.dispatched_at < pg_catalog.now() - interval '10 seconds' AND %s",
-								 no_worker),
-						0, NULL, NULL, NULL, SPI_OK_UPDATE, &isnull);
-	(void) catalog_exec(psprintf("UPDATE automl.job_table j SET dispatched_at = NULL, pid = NULL, "
-								 "backend_start = NULL, phase = 'waiting for a free slot' "
-								 "WHERE j.state = 'queued' AND j.pid IS NOT NULL AND %s", no_worker),
-						0, NULL, NULL, NULL, SPI_OK_UPDATE, &isnull);
-	(void) dispatch_jobs();
-}
-
-/* reap_dead_jobs() from a function of the jobs' SQL interface. */
-static void
-look_at_jobs(void)
-{
-	CatalogWriter w;
-
-	if (XactReadOnly)
-		return;
-	catalog_begin_write(&w);
-	reap_dead_jobs();
-	catalog_end_write(&w);
 }
 
 Datum
@@ -551,7 +420,7 @@ automl_wait(PG_FUNCTION_ARGS)
 	{
 		JobRow		j;
 
-		look_at_jobs();
+		jobs_kick_if_needed();
 		j = read_job(job_id);
 		if (!j.found)
 			ereport(ERROR,
@@ -581,7 +450,7 @@ automl_wait(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(state));
 }
 
-/* The rows of the automl.jobs view, after marking dead jobs failed. */
+/* The rows of the automl.jobs view (a job whose worker is gone is marked failed by the dispatcher this starts). */
 Datum
 automl_jobs(PG_FUNCTION_ARGS)
 {
@@ -592,7 +461,7 @@ automl_jobs(PG_FUNCTION_ARGS)
 	per_query = rsinfo->econtext->ecxt_per_query_memory;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	look_at_jobs();
+	jobs_kick_if_needed();
 	if (SPI_execute("SELECT job_id, name, role, state, phase, trials_done, best_score, "
 					"best_algorithm, "
 					"coalesce(finished_at, now()) - started_at AS elapsed, "
@@ -617,306 +486,3 @@ automl_jobs(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* ---------- what a running job reports (train.h) ---------- */
-
-/*
- * Commit the worker's transaction and start the next.  Non-atomic SPI
- * runs statements under the worker's own active snapshot (there is no
- * portal), which must not outlive its transaction.
- */
-static void
-job_commit(void)
-{
-	Oid			user;
-	int			sec_context;
-
-	/* transactions begin and end outside the job role's restricted context */
-	GetUserIdAndSecContext(&user, &sec_context);
-	SetUserIdAndSecContext(job_login_role, 0);
-	if (ActiveSnapshotSet())
-		PopActiveSnapshot();
-	SPI_commit();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	SetUserIdAndSecContext(user, sec_context);
-}
-
-static void
-job_update(const TrainHooks *h, const char *sql, int nargs, Oid *types, Datum *values)
-{
-	CatalogWriter w;
-	Oid			all_types[4];
-	Datum		all_values[4];
-	bool		isnull;
-
-	all_types[0] = INT8OID;
-	all_values[0] = Int64GetDatum(h->job_id);
-	for (int i = 0; i < nargs; i++)
-	{
-		all_types[i + 1] = types[i];
-		all_values[i + 1] = values[i];
-	}
-	catalog_begin_write(&w);
-	(void) catalog_exec(sql, nargs + 1, all_types, all_values, NULL, SPI_OK_UPDATE, &isnull);
-	catalog_end_write(&w);
-	job_commit();
-}
-
-void
-job_set_phase(const TrainHooks *h, const char *phase)
-{
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1] = {CStringGetTextDatum(phase)};
-
-	job_update(h, "UPDATE automl.job_table SET phase = $2 WHERE job_id = $1", 1, types, values);
-}
-
-void
-job_record_run(const TrainHooks *h, int64 run_id)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(run_id)};
-
-	job_update(h, "UPDATE automl.job_table SET run_id = $2 WHERE job_id = $1", 1, types, values);
-}
-
-void
-job_trial_done(const TrainHooks *h, const AmTrial *t, const AmTrial *best)
-{
-	Oid			types[2] = {FLOAT8OID, TEXTOID};
-	Datum		values[2];
-
-	values[0] = Float8GetDatum(best ? best->score : 0.0);
-	values[1] = CStringGetTextDatum(best ? best->family->name : "");
-	/* the trial row was inserted in this transaction: both commit here */
-	job_update(h, "UPDATE automl.job_table SET trials_done = trials_done + 1, "
-			   "best_score = CASE WHEN $3 = '' THEN best_score ELSE $2 END, "
-			   "best_algorithm = nullif($3, '') WHERE job_id = $1", 2, types, values);
-}
-
-bool
-job_stop_requested(const TrainHooks *h)
-{
-	static TimestampTz last_check = 0;
-	static bool stop = false;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(h->job_id)};
-	TimestampTz now = GetCurrentTimestamp();
-	MemoryContext old = CurrentMemoryContext;
-
-	if (stop || !TimestampDifferenceExceeds(last_check, now, STOP_CHECK_INTERVAL_MS))
-		return stop;
-	last_check = now;
-	if (SPI_execute_with_args("SELECT stop_requested FROM automl.job_table WHERE job_id = $1",
-							  1, types, values, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-	{
-		bool		isnull;
-
-		stop = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-										  &isnull));
-	}
-	/* called in the middle of the search: keep its memory context */
-	MemoryContextSwitchTo(old);
-	return stop;
-}
-
-/* ---------- the worker ---------- */
-
-static void
-finish_job(int64 job_id, const char *state, int32 version, const char *error)
-{
-	Oid			types[4] = {INT8OID, TEXTOID, INT4OID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4] = "    ";
-	CatalogWriter w;
-	bool		isnull;
-
-	values[0] = Int64GetDatum(job_id);
-	values[1] = CStringGetTextDatum(state);
-	values[2] = Int32GetDatum(version);
-	nulls[2] = version > 0 ? ' ' : 'n';
-	values[3] = error ? CStringGetTextDatum(error) : (Datum) 0;
-	nulls[3] = error ? ' ' : 'n';
-	catalog_begin_write(&w);
-	(void) catalog_exec("UPDATE automl.job_table SET state = $2, version = $3, error = $4, "
-						"phase = NULL, finished_at = now() WHERE job_id = $1",
-						4, types, values, nulls, SPI_OK_UPDATE, &isnull);
-	(void) catalog_exec("UPDATE automl.runs SET status = 'failed', finished_at = now() "
-						"WHERE run_id = (SELECT run_id FROM automl.job_table WHERE job_id = $1) "
-						"AND status = 'running'", 1, types, values, NULL, SPI_OK_UPDATE, &isnull);
-	/* this job's slot is free once the worker exits: the next job may start */
-	(void) dispatch_jobs();
-	catalog_end_write(&w);
-}
-
-/* Take a free job slot (session advisory lock), waiting while all are busy. */
-static void
-take_slot(int64 job_id)
-{
-	for (;;)
-	{
-		for (int slot = 0; slot < automl_max_jobs; slot++)
-		{
-			Oid			types[2] = {INT4OID, INT4OID};
-			Datum		values[2] = {Int32GetDatum(JOB_LOCK_KEY), Int32GetDatum(slot)};
-			bool		isnull;
-
-			if (DatumGetBool(catalog_exec("SELECT pg_catalog.pg_try_advisory_lock($1, $2)", 2,
-										  types, values, NULL, SPI_OK_SELECT, &isnull)))
-				return;
-		}
-		job_commit();
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000,
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-	}
-}
-
-/*
- * Claim the job for this worker (it may have been cancelled, or its
- * creating transaction rolled back) and read its arguments.  False when
- * there is nothing to run.
- */
-static bool
-claim_job(int64 job_id, TrainArgs *args)
-{
-	Oid			types[3] = {INT8OID, INT4OID, TIMESTAMPTZOID};
-	Datum		values[3];
-	CatalogWriter w;
-	HeapTuple	tup;
-	TupleDesc	td;
-	bool		isnull;
-
-	values[0] = Int64GetDatum(job_id);
-	values[1] = Int32GetDatum(MyProcPid);
-	values[2] = TimestampTzGetDatum(MyStartTimestamp);
-	catalog_begin_write(&w);
-	(void) catalog_exec("UPDATE automl.job_table SET pid = $2, backend_start = $3, "
-						"dispatched_at = coalesce(dispatched_at, now()), "
-						"phase = 'waiting for a free slot' "
-						"WHERE job_id = $1 AND state = 'queued' AND pid IS NULL "
-						"AND NOT cancel_requested RETURNING *",
-						3, types, values, NULL, SPI_OK_UPDATE_RETURNING, &isnull);
-	catalog_end_write(&w);
-	if (SPI_processed == 0)
-		return false;
-	tup = SPI_tuptable->vals[0];
-	td = SPI_tuptable->tupdesc;
-	train_args_from_row(tup, td, SPI_getvalue(tup, td, SPI_fnumber(td, "name")), args);
-	/* the job's reading of its source: as its role, on the recorded path */
-	args->source_role = DatumGetObjectId(SPI_getbinval(tup, td, SPI_fnumber(td, "role"), &isnull));
-	args->session_role = DatumGetObjectId(SPI_getbinval(tup, td, SPI_fnumber(td, "session_role"),
-														&isnull));
-	if (args->source_role != job_role)
-		elog(ERROR, "job %lld runs as another role than its worker was started for",
-			 (long long) job_id);
-	return true;
-}
-
-void
-automl_job_main(Datum main_arg)
-{
-	int64		job_id = DatumGetInt64(main_arg);
-	JobStart	start;
-	TrainHooks	hooks;
-	TrainArgs	args;
-	TrainOutcome out;
-	MemoryContext job_cxt;
-
-	memcpy(&start, MyBgworkerEntry->bgw_extra, sizeof(start));
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGINT, StatementCancelHandler);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	/* as the job's role itself when it may log in (train_async chose) */
-	BackgroundWorkerInitializeConnectionByOid(start.database, start.login_role, 0);
-	pgstat_report_appname(psprintf("automl job %lld", (long long) job_id));
-	job_cxt = AllocSetContextCreate(TopMemoryContext, "automl job", ALLOCSET_DEFAULT_SIZES);
-	job_login_role = start.login_role;
-	job_role = start.role;
-
-	/* the dispatch (and the job row) become visible when it commits */
-	StartTransactionCommand();
-	XactLockTableWait(start.creator_xid, NULL, NULL, XLTW_None);
-	CommitTransactionCommand();
-
-	PG_TRY();
-	{
-		CatalogWriter w;
-		Oid			types[1] = {INT8OID};
-		Datum		values[1] = {Int64GetDatum(job_id)};
-		bool		isnull;
-
-		StartTransactionCommand();
-		if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		PushActiveSnapshot(GetTransactionSnapshot());
-		MemoryContextSwitchTo(job_cxt);
-		if (!claim_job(job_id, &args))
-		{
-			/* cancelled before it started, or its transaction rolled back */
-			SPI_finish();
-			PopActiveSnapshot();
-			CommitTransactionCommand();
-			proc_exit(0);
-		}
-		job_commit();
-
-		take_slot(job_id);
-		catalog_begin_write(&w);
-		(void) catalog_exec("UPDATE automl.job_table SET state = 'running', phase = 'starting', "
-							"started_at = now() WHERE job_id = $1",
-							1, types, values, NULL, SPI_OK_UPDATE, &isnull);
-		catalog_end_write(&w);
-		job_commit();
-
-		/*
-		 * From here on, as the job's role in a security-restricted operation:
-		 * nothing the source calls can take another role, whatever role the
-		 * worker logged in as.
-		 */
-		SetUserIdAndSecContext(job_role, SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
-		hooks.job_id = job_id;
-		train_run(&args, "train", 0, &out, &hooks);
-		SetUserIdAndSecContext(job_login_role, 0);
-		finish_job(job_id, "finished", out.version, NULL);
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		const char *state;
-
-		MemoryContextSwitchTo(job_cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		if (edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
-		{
-			edata->elevel = LOG;
-			ThrowErrorData(edata);
-		}
-		AbortCurrentTransaction();
-		SetUserIdAndSecContext(job_login_role, 0);
-		state = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
-		StartTransactionCommand();
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		PushActiveSnapshot(GetTransactionSnapshot());
-		finish_job(job_id, state, 0,
-				   edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? NULL : edata->message);
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-	}
-	PG_END_TRY();
-	proc_exit(0);
-}

@@ -27,6 +27,7 @@
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/regproc.h"
+#include "utils/varlena.h"
 
 #include "convert.h"
 #include "load.h"
@@ -825,8 +826,8 @@ choose_columns(Loader *ld)
 			{
 				note(ld, psprintf("%d of its %lld values are distinct.", col->levels->size,
 								  (long long) present),
-					 psprintf("Exclude it explicitly with exclude => '{%s}' to silence this notice.",
-							  col->name),
+					 psprintf("Exclude it explicitly with exclude => ARRAY[%s] to silence this notice.",
+							  quote_literal_cstr(col->name)),
 					 "column \"%s\" is ignored because it looks like an identifier", col->name);
 				drop_column(ld, col->name, "id-like");
 				col->drop = true;
@@ -836,8 +837,8 @@ choose_columns(Loader *ld)
 				 present >= ID_LIKE_MIN_ROWS && numeric_id_like(col->vals[0], present))
 		{
 			note(ld, "Its values are distinct integers forming a near-contiguous sequence.",
-				 psprintf("Exclude it explicitly with exclude => '{%s}' to silence this notice.",
-						  col->name),
+				 psprintf("Exclude it explicitly with exclude => ARRAY[%s] to silence this notice.",
+						  quote_literal_cstr(col->name)),
 				 "column \"%s\" is ignored because it looks like an identifier", col->name);
 			drop_column(ld, col->name, "id-like");
 			col->drop = true;
@@ -1125,7 +1126,8 @@ automl_begin_source_read(void)
 void
 automl_end_source_read(int nest)
 {
-	AtEOXact_GUC(true, nest);
+	/* every setting the source changed goes too, set_config(.., false) included */
+	AtEOXact_GUC(false, nest);
 }
 
 typedef struct ReadAs
@@ -1136,19 +1138,79 @@ typedef struct ReadAs
 } ReadAs;
 
 /*
+ * The search_path for another role's query: the recorded one without
+ * pg_temp, and pg_temp searched last, so that nothing of this session's can
+ * stand in for what the recorder named.
+ */
+static char *
+path_without_temp(const char *search_path)
+{
+	char	   *copy = pstrdup(search_path);
+	List	   *names;
+	ListCell   *lc;
+	StringInfoData out;
+
+	initStringInfo(&out);
+	if (!SplitIdentifierString(copy, ',', &names))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the recorded search_path \"%s\" is invalid", search_path)));
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+
+		if (strcmp(name, "pg_temp") == 0 || strncmp(name, "pg_temp_", 8) == 0)
+			continue;
+		appendStringInfo(&out, "%s, ", quote_identifier(name));
+	}
+	appendStringInfoString(&out, "pg_temp");
+	return out.data;
+}
+
+/*
+ * A session's temporary objects could stand in for what another role's
+ * query names (functions and types, not only tables, when the query names
+ * pg_temp): such a query is read only in a session without any.
+ */
+static void
+refuse_temporary_objects(Oid role)
+{
+	if (SPI_execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_depend "
+					"WHERE refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass "
+					"AND refobjid = pg_catalog.pg_my_temp_schema())", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for temporary objects");
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+								   &(bool) {false})))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot read the source of role \"%s\" in a session with temporary objects",
+						GetUserNameFromId(role, false)),
+				 errdetail("They could stand in for objects the source names, and run as that role."),
+				 errhint("Drop them (DISCARD TEMP), or use a new session.")));
+}
+
+/*
  * Read-only, and where given on a recorded search_path and as another role
  * (retrain: the role that recorded the source).  That role is taken the way
  * PostgreSQL refreshes a materialized view as its owner, in a
  * security-restricted operation: the query cannot change the role (SET ROLE
- * fails), create temporary objects or keep cursors open beyond it.  The
- * previous user and settings come back in end_read_as(), or with the
- * (sub)transaction's abort.
+ * fails), create temporary objects or keep cursors open beyond it; the
+ * session's own temporary objects cannot stand in for what it names.  The
+ * previous user comes back in end_read_as(), or with the (sub)transaction's
+ * abort, and every setting the query changed is undone.
  */
 static int
 begin_read_as(const char *search_path, Oid role, ReadAs *as)
 {
-	int			nest = automl_begin_source_read();
+	int			nest;
 
+	if (OidIsValid(role))
+	{
+		refuse_temporary_objects(role);
+		if (search_path)
+			search_path = path_without_temp(search_path);
+	}
+	nest = automl_begin_source_read();
 	if (search_path)
 		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
@@ -1192,6 +1254,7 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 	int			read_only;
 	ReadAs		as;
 
+	automl_check_settings();	/* automl.memory_limit is as configured */
 	memset(&ld, 0, sizeof(ld));
 	ld.req = req;
 	ld.keep_cxt = CurrentMemoryContext;

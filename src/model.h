@@ -280,5 +280,7 @@ extern void am_model_predict(AmModel *m, const double *x, size_t ld, int n,
 
 extern void am_model_serialize(const AmModel *m, AmWriter *w);
 extern AmModel *am_model_deserialize(const void *data, size_t len, AmErr *err);
+/* The format version in serialized bytes' header (0: not a model's header). */
+extern int	am_model_format_version(const void *data, size_t len);
 
 #endif							/* AUTOML_MODEL_H */

@@ -216,6 +216,19 @@ am_model_serialize(const AmModel *m, AmWriter *w)
 	am_w_patch_u32(w, start + 12, am_crc32c(w->data + start + HEADER_LEN, payload_len));
 }
 
+int
+am_model_format_version(const void *data, size_t len)
+{
+	AmReader	r;
+	char		magic[4];
+	uint16_t	version;
+
+	am_r_init(&r, data, len);
+	am_r_bytes(&r, magic, 4);
+	version = am_r_u16(&r);
+	return am_r_ok(&r) && memcmp(magic, AM_MODEL_MAGIC, 4) == 0 ? version : 0;
+}
+
 AmModel *
 am_model_deserialize(const void *data, size_t len, AmErr *err)
 {
