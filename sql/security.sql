@@ -79,6 +79,42 @@ SELECT automl.train_async('sec_alice_job', 'sec_data', 'species', max_trials => 
 RESET ROLE;
 SELECT automl.wait(:job, '1 minute');
 SELECT state, role, login_role, session_role FROM automl.job_table WHERE job_id = :job;
+-- a job's dispatcher starts when the transaction that queued it commits, not
+-- before: rolled-back calls leave no worker process waiting on an open
+-- transaction
+BEGIN;
+DO $$
+BEGIN
+    FOR i IN 1..5 LOOP
+        BEGIN
+            PERFORM automl.train_async('sec_hog', 'sec_data', 'species');
+            RAISE EXCEPTION 'undo';
+        EXCEPTION WHEN raise_exception THEN
+            NULL;
+        END;
+    END LOOP;
+END $$;
+SELECT pg_sleep(0.5);
+SELECT count(*) AS dispatchers_waiting FROM pg_stat_activity WHERE backend_type = 'automl job dispatcher';
+ROLLBACK;
+-- the rights of cancel() are checked on the job it changes, whatever
+-- operators the caller's search_path holds
+SET ROLE sec_alice;
+SELECT automl.train_async('sec_victim', 'sec_data', 'species', max_trials => 1) AS victim \gset
+SET ROLE sec_mallory;
+SELECT automl.train_async('sec_own', 'sec_data', 'species', max_trials => 1) AS own \gset
+CREATE FUNCTION sec_m.pick(a bigint, b bigint) RETURNS boolean LANGUAGE sql IMMUTABLE
+    RETURN a = :own;
+CREATE OPERATOR sec_m.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = sec_m.pick);
+SET search_path = sec_m, pg_catalog, public;
+\set VERBOSITY sqlstate
+SELECT automl.cancel(:victim);    -- undefined_object: the job does not exist for mallory
+SELECT automl.wait(:victim);
+\set VERBOSITY default
+RESET search_path;
+RESET ROLE;
+SELECT automl.wait(:victim) AS victim_state, cancel_requested FROM automl.job_table WHERE job_id = :victim;
+SELECT automl.wait(:own) IS NOT NULL AS own_ended;
 -- a job reads a temporary table of its creator's session never (it would
 -- read the permanent table of that name instead)
 CREATE TEMPORARY TABLE sec_data (species text, x float8);
@@ -110,6 +146,13 @@ BEGIN
     -- settings a source changes must not stay in the session that read it
     PERFORM set_config('search_path', 'pg_catalog', false);
     PERFORM set_config('sec.leak', 'set by ' || current_user, false);
+    -- nor a cursor, whose query the reader's session could fetch from later
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_cursors WHERE name = 'sec_cursor') THEN
+        DECLARE c refcursor := 'sec_cursor';
+        BEGIN
+            OPEN c FOR SELECT current_user;
+        END;
+    END IF;
     RETURN true;
 END $$;
 GRANT EXECUTE ON FUNCTION sec_a.reader_is_alice() TO PUBLIC;
@@ -129,7 +172,11 @@ SET search_path = sec_b, public;
 -- bob's search_path finds sec_b.rows; the recorded relation is sec_a.rows
 SELECT version, based_on, rows FROM automl.retrain('sec_table', 1);
 -- the recorded query runs as alice, not as bob, and leaves bob's settings
+-- and transaction as they were
+BEGIN;
 SELECT version, based_on, rows FROM automl.retrain('sec_query', 1);
+SELECT count(*) AS cursors_left FROM pg_cursors WHERE name = 'sec_cursor';
+COMMIT;
 SHOW search_path;
 SELECT current_setting('sec.leak', true) AS leaked_setting;
 SELECT version, created_by, (SELECT source_role FROM automl.runs r WHERE r.run_id = m.run_id)
@@ -154,6 +201,27 @@ SELECT version FROM automl.retrain('sec_query', 3);
 SET automl.progress = off;
 SET automl.audit_log_level = off;
 \set VERBOSITY default
+-- a recorded source runs in a security-restricted operation also when the
+-- caller acts as its recorder: a superuser's SET ROLE to alice does not let
+-- alice's query reset the role to the superuser
+CREATE FUNCTION sec_a.take_session_role() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF session_user <> current_user THEN
+        PERFORM set_config('role', 'none', false);
+    END IF;
+    RETURN true;
+END $$;
+GRANT EXECUTE ON FUNCTION sec_a.take_session_role() TO PUBLIC;
+\c - sec_alice
+SELECT version FROM automl.train('sec_trap', 'SELECT * FROM sec_a.rows WHERE sec_a.take_session_role()',
+                                 'species', exclude => '{id}', max_trials => 1);
+\c - postgres
+SET automl.progress = off;
+SET automl.audit_log_level = off;
+\set VERBOSITY default
+SET ROLE sec_alice;
+SELECT version FROM automl.retrain('sec_trap', 1);
+RESET ROLE;
 
 -- ---------------------------------------------------------------------------
 -- 4. Four eyes count people.

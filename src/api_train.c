@@ -481,6 +481,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	List	   *notes;
 	int		   *leaky;
 	int			n_leaky;
+	Oid			read_as;
 
 	double		started = am_now();
 
@@ -500,10 +501,14 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 		args->search_path = pstrdup(namespace_search_path);
 	if (!OidIsValid(args->source_role))
 		args->source_role = GetUserId();
+	/*
+	 * A recorded source is read in a security-restricted operation even when
+	 * the caller acts as its recorder (SET ROLE): the caller's session user
+	 * must stay out of its reach.
+	 */
+	read_as = args->recorded || args->source_role != GetUserId() ? args->source_role : InvalidOid;
 	if (args->source_query == NULL)
-		args->source_query = automl_source_sql_as(args->source, args->search_path,
-												  args->source_role == GetUserId() ?
-												  InvalidOid : args->source_role);
+		args->source_query = automl_source_sql_as(args->source, args->search_path, read_as);
 
 	/* the run row first, so its id can label every trial */
 	memset(&run, 0, sizeof(run));
@@ -535,7 +540,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	req.source = args->source;
 	req.sql = args->source_query;
 	req.search_path = args->search_path;
-	req.as_role = args->source_role == GetUserId() ? InvalidOid : args->source_role;
+	req.as_role = read_as;
 	req.target = args->target;
 	req.exclude = args->exclude;
 	req.n_exclude = args->n_exclude;
@@ -781,6 +786,7 @@ recorded_args(const char *name, int32 version, TrainArgs *a)
 				 errmsg("version %d of model \"%s\" has no recorded training settings", version, name),
 				 errdetail("It was imported, or its run was removed.")));
 	train_args_from_row(tup, td, name, a);
+	a->recorded = true;
 	/* a run recorded before 0.2.0 kept no search_path: PostgreSQL's default */
 	if (a->search_path == NULL)
 		a->search_path = "\"$user\", public";

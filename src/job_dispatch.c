@@ -114,10 +114,11 @@ active_jobs(void)
 	bool		isnull;
 
 	pgstat_clear_backend_activity_snapshot();
+	/* not read-only: a snapshot of now, after the dispatch lock was taken */
 	if (SPI_execute("SELECT job_id, pid, backend_start, "
-					"dispatched_at > pg_catalog.now() - interval '" START_GRACE "' "
+					"dispatched_at > pg_catalog.statement_timestamp() - interval '" START_GRACE "' "
 					"FROM automl.job_table WHERE state IN ('queued', 'running') "
-					"AND dispatched_at IS NOT NULL", true, 0) != SPI_OK_SELECT)
+					"AND dispatched_at IS NOT NULL", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the jobs");
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -166,8 +167,6 @@ jobs_reap_and_dispatch(void)
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
 	bool		isnull;
-	uint64		n;
-	SPITupleTable *queued;
 
 	lock_dispatch();
 	active = active_jobs();
@@ -189,25 +188,40 @@ jobs_reap_and_dispatch(void)
 							"WHERE job_id = $1 AND state IN ('queued', 'running')",
 							2, types, values, NULL, SPI_OK_UPDATE, &isnull);
 	}
-	if (busy >= automl_max_jobs)
-		return;
-
-	values[0] = Int64GetDatum(automl_max_jobs - busy);
-	(void) catalog_exec("SELECT q.job_id, q.login_role, q.role FROM automl.job_table q "
-						"WHERE q.state = 'queued' AND q.dispatched_at IS NULL "
-						"AND NOT q.cancel_requested "
-						"ORDER BY (SELECT count(*) FROM automl.job_table r "
-						"          WHERE r.role = q.role AND r.state = 'running'), q.job_id "
-						"LIMIT $1", 1, types, values, NULL, SPI_OK_SELECT, &isnull);
-	n = SPI_processed;
-	queued = SPI_tuptable;
-	for (uint64 r = 0; r < n; r++)
+	/*
+	 * One job at a time, each start counted: the roles with the fewest jobs
+	 * holding a worker first, then the oldest job; a role that holds
+	 * max_jobs - 1 workers waits while another role's job waits, so that no
+	 * role takes every slot from the others.
+	 */
+	for (; busy < automl_max_jobs; busy++)
 	{
-		HeapTuple	tup = queued->vals[r];
-		int64		job_id = DatumGetInt64(SPI_getbinval(tup, queued->tupdesc, 1, &isnull));
-		Oid			login = DatumGetObjectId(SPI_getbinval(tup, queued->tupdesc, 2, &isnull));
-		Oid			role = DatumGetObjectId(SPI_getbinval(tup, queued->tupdesc, 3, &isnull));
+		Oid			qtypes[1] = {INT4OID};
+		Datum		qvalues[1] = {Int32GetDatum(automl_max_jobs - 1)};
+		HeapTuple	tup;
+		TupleDesc	td;
+		int64		job_id;
+		Oid			login,
+					role;
 
+		(void) catalog_exec("SELECT q.job_id, q.login_role, q.role FROM automl.job_table q "
+							"WHERE q.state = 'queued' AND q.dispatched_at IS NULL "
+							"AND NOT q.cancel_requested "
+							"AND ((SELECT count(*) FROM automl.job_table r WHERE r.role = q.role "
+							"      AND r.state IN ('queued', 'running') AND r.dispatched_at IS NOT NULL) < $1 "
+							"     OR NOT EXISTS (SELECT FROM automl.job_table o WHERE o.role <> q.role "
+							"      AND o.state = 'queued' AND o.dispatched_at IS NULL "
+							"      AND NOT o.cancel_requested)) "
+							"ORDER BY (SELECT count(*) FROM automl.job_table r WHERE r.role = q.role "
+							"          AND r.state IN ('queued', 'running') AND r.dispatched_at IS NOT NULL), "
+							"q.job_id LIMIT 1", 1, qtypes, qvalues, NULL, SPI_OK_SELECT, &isnull);
+		if (SPI_processed == 0)
+			break;
+		tup = SPI_tuptable->vals[0];
+		td = SPI_tuptable->tupdesc;
+		job_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		login = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
+		role = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
 		if (!job_start_worker(job_id, login, role))
 		{
 			ereport(LOG,
@@ -222,8 +236,9 @@ jobs_reap_and_dispatch(void)
 	}
 }
 
-bool
-jobs_kick(TransactionId wait_xid)
+/* Start a dispatcher worker now; false when no worker slot is free. */
+static bool
+jobs_kick(void)
 {
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
@@ -233,9 +248,54 @@ jobs_kick(TransactionId wait_xid)
 					   "automl job dispatcher");
 	memset(&start, 0, sizeof(start));
 	start.database = MyDatabaseId;
-	start.wait_xid = wait_xid;
 	memcpy(worker.bgw_extra, &start, sizeof(start));
 	return RegisterDynamicBackgroundWorker(&worker, &handle);
+}
+
+/*
+ * A transaction that queued or cancelled jobs starts one dispatcher when it
+ * commits, never before: a dispatcher started earlier would wait for the
+ * transaction, holding a worker process for as long as the caller keeps it
+ * open, and a rolled-back call would leave it behind.
+ */
+static bool kick_at_commit = false;
+
+static void
+jobs_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+			if (kick_at_commit)
+			{
+				kick_at_commit = false;
+				if (!jobs_kick())
+					ereport(WARNING,
+							(errmsg("no background worker is free to start the automl jobs this transaction queued"),
+							 errdetail("They stay queued until another job ends or the next look at automl.jobs."),
+							 errhint("Raise max_worker_processes.")));
+			}
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			kick_at_commit = false;
+			break;
+		default:
+			break;
+	}
+}
+
+void
+jobs_kick_at_commit(void)
+{
+	static bool registered = false;
+
+	if (!registered)
+	{
+		RegisterXactCallback(jobs_xact_callback, NULL);
+		registered = true;
+	}
+	kick_at_commit = true;
 }
 
 void
@@ -267,13 +327,20 @@ jobs_kick_if_needed(void)
 										   0, NULL, NULL, NULL, SPI_OK_SELECT, &isnull));
 	catalog_end_write(&w);
 	if (needed && !dispatcher_running())
-		(void) jobs_kick(InvalidTransactionId);
+		(void) jobs_kick();
 }
 
 void
 jobs_dispatch_now(void)
 {
 	CatalogWriter w;
+
+	/* automl.max_jobs as the server's configuration says now */
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
 
 	StartTransactionCommand();
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -294,16 +361,11 @@ automl_job_dispatch_main(Datum main_arg)
 	JobStart	start;
 
 	memcpy(&start, MyBgworkerEntry->bgw_extra, sizeof(start));
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	/* it runs no code of any role: the catalog work switches to the extension owner */
 	BackgroundWorkerInitializeConnectionByOid(start.database, BOOTSTRAP_SUPERUSERID, 0);
-	if (TransactionIdIsValid(start.wait_xid))
-	{
-		StartTransactionCommand();
-		XactLockTableWait(start.wait_xid, NULL, NULL, XLTW_None);
-		CommitTransactionCommand();
-	}
 	jobs_dispatch_now();
 	proc_exit(0);
 }

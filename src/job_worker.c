@@ -26,7 +26,9 @@
 #include "storage/ipc.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -50,6 +52,21 @@ static Oid	job_role = InvalidOid;
  * runs statements under the worker's own active snapshot (there is no
  * portal), which must not outlive its transaction.
  */
+/*
+ * The worker acts as the job's role only while the role that asked for it
+ * still may: when it logged in as another role (a session user that had
+ * SET ROLE), that role must still be a member of the job's role.
+ */
+static void
+check_job_role(void)
+{
+	if (job_login_role != job_role && !has_privs_of_role(job_login_role, job_role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" is no longer a member of role \"%s\", which the job runs as",
+						role_name(job_login_role), role_name(job_role))));
+}
+
 static void
 job_commit(void)
 {
@@ -63,7 +80,14 @@ job_commit(void)
 		PopActiveSnapshot();
 	SPI_commit();
 	PushActiveSnapshot(GetTransactionSnapshot());
+	/* settings as the server's configuration says now (automl.require_approval, ...) */
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
 	SetUserIdAndSecContext(user, sec_context);
+	check_job_role();
 }
 
 static void
@@ -210,6 +234,7 @@ claim_job(int64 job_id, TrainArgs *args)
 	if (args->source_role != job_role)
 		elog(ERROR, "job %lld runs as another role than its worker was started for",
 			 (long long) job_id);
+	check_job_role();
 	return true;
 }
 

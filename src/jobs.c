@@ -246,10 +246,7 @@ automl_train_async(PG_FUNCTION_ARGS)
 	catalog_end_write(&w);
 	SPI_finish();
 	/* the dispatcher starts the job's worker once this transaction commits */
-	if (!jobs_kick(GetTopTransactionId()))
-		ereport(WARNING,
-				(errmsg("no background worker is free to start job %lld; it stays queued", (long long) job_id),
-				 errhint("Raise max_worker_processes. A queued job starts when another job ends, or at the next look at automl.jobs.")));
+	jobs_kick_at_commit();
 	PG_RETURN_INT64(job_id);
 }
 
@@ -265,14 +262,23 @@ typedef struct JobRow
 	bool		mine;			/* inserted by this (uncommitted) transaction */
 } JobRow;
 
-/* A job as the caller may see it (RLS applies: run as the caller). */
+static bool may_manage_job(const JobRow *j);
+
+/*
+ * A job the caller may see (started it, or owns the model it trains): read
+ * as the extension owner on a pinned search_path, so that no operator or
+ * function of the caller's decides which row the rights are checked on; a
+ * job the caller may not see does not exist for it.
+ */
 static JobRow
 read_job(int64 job_id)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(job_id)};
 	JobRow		j = {0};
+	CatalogWriter w;
 
+	catalog_begin_write(&w);
 	if (SPI_execute_with_args("SELECT name, role, state, pid, xmin, backend_start, name_id "
 							  "FROM automl.job_table "
 							  "WHERE job_id = $1", 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
@@ -297,6 +303,13 @@ read_job(int64 job_id)
 		d = SPI_getbinval(tup, td, 7, &isnull);
 		j.name_id = isnull ? 0 : DatumGetInt64(d);
 	}
+	catalog_end_write(&w);
+	if (j.found && !may_manage_job(&j))
+		j.found = false;
+	if (!j.found)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("job %lld does not exist", (long long) job_id)));
 	return j;
 }
 
@@ -355,16 +368,6 @@ automl_cancel(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	j = read_job(job_id);
-	if (!j.found)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("job %lld does not exist", (long long) job_id)));
-	if (!may_manage_job(&j))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to cancel job %lld", (long long) job_id),
-				 errdetail("Only the role that started it, the owner of model \"%s\" and superusers may.",
-						   j.name)));
 	if (job_ended(j.state))
 	{
 		ereport(NOTICE,
@@ -381,19 +384,30 @@ automl_cancel(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		/* a worker that has not started yet sees the state and never runs */
+		Datum		pid;
+		TimestampTz started = 0;
+
+		/*
+		 * A worker that has not claimed the job yet never will (it claims
+		 * only what is not cancelled); one that has gets the signal, from
+		 * the row as this update left it.
+		 */
 		catalog_begin_write(&w);
-		(void) catalog_exec("UPDATE automl.job_table SET cancel_requested = true, "
-							"state = CASE WHEN pid IS NULL THEN 'cancelled' ELSE state END, "
-							"finished_at = CASE WHEN pid IS NULL THEN now() ELSE finished_at END "
-							"WHERE job_id = $1", 1, types, values, NULL, SPI_OK_UPDATE, &isnull);
+		pid = catalog_exec("UPDATE automl.job_table SET cancel_requested = true, "
+						   "state = CASE WHEN pid IS NULL THEN 'cancelled' ELSE state END, "
+						   "finished_at = CASE WHEN pid IS NULL THEN now() ELSE finished_at END "
+						   "WHERE job_id = $1 RETURNING pid, backend_start",
+						   1, types, values, NULL, SPI_OK_UPDATE_RETURNING, &isnull);
+		if (!isnull)
+			started = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 2, &isnull));
 		catalog_end_write(&w);
 		/* only the job's own worker, still running, gets the signal */
 		pgstat_clear_backend_activity_snapshot();
-		if (j.pid > 0 && job_worker_alive(j.pid, j.backend_start))
-			kill(j.pid, SIGINT);
+		if (started != 0 && job_worker_alive(DatumGetInt32(pid), started))
+			kill(DatumGetInt32(pid), SIGINT);
 		/* a cancelled queued job frees its place in the queue */
-		(void) jobs_kick(GetTopTransactionId());
+		jobs_kick_at_commit();
 		result = "cancelling";
 	}
 	SPI_finish();
@@ -407,7 +421,9 @@ automl_wait(PG_FUNCTION_ARGS)
 	Interval   *timeout = PG_ARGISNULL(1) ? NULL : PG_GETARG_INTERVAL_P(1);
 	double		limit = timeout ? (double) timeout->time / USECS_PER_SEC +
 	(double) timeout->day * SECS_PER_DAY + (double) timeout->month * DAYS_PER_MONTH * SECS_PER_DAY : 3600.0;
-	TimestampTz started = GetCurrentTimestamp();
+	/* a timeout beyond a year waits a year at most */
+	TimestampTz deadline = GetCurrentTimestamp() +
+		(TimestampTz) (Min(Max(limit, 0.0), 365.0 * SECS_PER_DAY) * USECS_PER_SEC);
 	char	   *state;
 
 	if (IsolationUsesXactSnapshot())
@@ -422,10 +438,6 @@ automl_wait(PG_FUNCTION_ARGS)
 
 		jobs_kick_if_needed();
 		j = read_job(job_id);
-		if (!j.found)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("job %lld does not exist", (long long) job_id)));
 		/*
 		 * The worker waits for the transaction that created the job to
 		 * commit: waiting for it from that transaction could only time out.
@@ -437,8 +449,7 @@ automl_wait(PG_FUNCTION_ARGS)
 					 errdetail("A job starts when the transaction that created it commits."),
 					 errhint("Commit, then call automl.wait().")));
 		state = j.state;
-		if (job_ended(state) ||
-			TimestampDifferenceExceeds(started, GetCurrentTimestamp(), (int) (limit * 1000)))
+		if (job_ended(state) || GetCurrentTimestamp() >= deadline)
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100,
 						 PG_WAIT_EXTENSION);
@@ -456,12 +467,17 @@ automl_jobs(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext per_query;
+	int			nest;
 
 	InitMaterializedSRF(fcinfo, 0);
 	per_query = rsinfo->econtext->ecxt_per_query_memory;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	jobs_kick_if_needed();
+	/* as the caller (row-level security), on a pinned search_path */
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_execute("SELECT job_id, name, role, state, phase, trials_done, best_score, "
 					"best_algorithm, "
 					"coalesce(finished_at, now()) - started_at AS elapsed, "
@@ -471,6 +487,7 @@ automl_jobs(PG_FUNCTION_ARGS)
 					"version, run_id, error, created_at, started_at, finished_at "
 					"FROM automl.job_table ORDER BY job_id", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the jobs");
+	AtEOXact_GUC(false, nest);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		Datum		values[16];

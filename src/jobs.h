@@ -25,7 +25,7 @@ typedef struct JobStart
 	Oid			database;
 	Oid			login_role;		/* connects as */
 	Oid			role;			/* runs as */
-	TransactionId wait_xid;		/* what it starts from is visible once this ends */
+	TransactionId wait_xid;		/* a job's worker: its dispatch is visible once this ends */
 } JobStart;
 
 /* job_dispatch.c */
@@ -43,11 +43,8 @@ extern void jobs_reap_and_dispatch(void);
 /* The same in a transaction of its own (a background worker, outside one). */
 extern void jobs_dispatch_now(void);
 
-/*
- * Start a dispatcher worker, which runs jobs_reap_and_dispatch() once
- * wait_xid (if valid) has ended; false when no worker slot is free.
- */
-extern bool jobs_kick(TransactionId wait_xid);
+/* Start a dispatcher worker when this transaction commits. */
+extern void jobs_kick_at_commit(void);
 
 /*
  * From a look at the jobs (SPI connected): start a dispatcher when a job is

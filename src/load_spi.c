@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "executor/spi.h"
@@ -27,6 +28,7 @@
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/regproc.h"
+#include "utils/resowner.h"
 #include "utils/varlena.h"
 
 #include "convert.h"
@@ -1243,23 +1245,15 @@ automl_source_sql_as(const char *source, const char *search_path, Oid role)
 	return sql;
 }
 
-void
-automl_load(const AmLoadRequest *req, AmLoadResult *res)
+/* Run the source's query and fetch its rows into the loader. */
+static void
+read_source(Loader *ld, const AmLoadRequest *req, AmLoadResult *res)
 {
-	Loader		ld;
 	SPIPlanPtr	plan;
 	Portal		portal;
-	AmSchema   *s = palloc0(sizeof(AmSchema));
-	AmDataset  *d = palloc0(sizeof(AmDataset));
 	int			read_only;
 	ReadAs		as;
 
-	automl_check_settings();	/* automl.memory_limit is as configured */
-	memset(&ld, 0, sizeof(ld));
-	ld.req = req;
-	ld.keep_cxt = CurrentMemoryContext;
-	ld.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl load rows",
-									   ALLOCSET_DEFAULT_SIZES);
 	read_only = begin_read_as(req->search_path, req->as_role, &as);
 	res->sql = req->sql ? pstrdup(req->sql) : automl_source_sql(req->source);
 	plan = SPI_prepare(res->sql, 0, NULL);
@@ -1268,23 +1262,78 @@ automl_load(const AmLoadRequest *req, AmLoadResult *res)
 			 SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	/* SPI calls end in the SPI procedure context: the data belongs to ours */
-	MemoryContextSwitchTo(ld.keep_cxt);
-	plan_columns(&ld, portal->tupDesc);
-	ld.max_rows = req->max_rows > 0 ? Min(req->max_rows, rows_that_fit(&ld)) : rows_that_fit(&ld);
-	am_rng_seed(&ld.rng, req->seed ^ UINT64_C(0x5A3F1E));
-	if (fetch_all(&ld, portal) == FETCH_OVERFLOW)
+	MemoryContextSwitchTo(ld->keep_cxt);
+	plan_columns(ld, portal->tupDesc);
+	ld->max_rows = req->max_rows > 0 ? Min(req->max_rows, rows_that_fit(ld)) : rows_that_fit(ld);
+	am_rng_seed(&ld->rng, req->seed ^ UINT64_C(0x5A3F1E));
+	if (fetch_all(ld, portal) == FETCH_OVERFLOW)
 	{
 		/* a class target: count the classes, then read again, stratified */
 		SPI_cursor_close(portal);
-		plan_stratified_sample(&ld, res->sql);
-		reset_rows(&ld);
-		ld.sampling = true;
+		plan_stratified_sample(ld, res->sql);
+		reset_rows(ld);
+		ld->sampling = true;
 		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-		(void) fetch_all(&ld, portal);
+		(void) fetch_all(ld, portal);
 	}
 	SPI_cursor_close(portal);
 	end_read_as(read_only, &as);
-	MemoryContextSwitchTo(ld.keep_cxt);
+	MemoryContextSwitchTo(ld->keep_cxt);
+}
+
+/*
+ * Another role's source is read inside a subtransaction that is rolled back
+ * once its rows are copied out: whatever the query left behind — settings,
+ * cursors it opened, transaction locks — goes with it, and none of it
+ * reaches the rest of the caller's transaction.
+ */
+static void
+read_source_sandboxed(Loader *ld, const AmLoadRequest *req, AmLoadResult *res)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		read_source(ld, req, res);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+}
+
+void
+automl_load(const AmLoadRequest *req, AmLoadResult *res)
+{
+	Loader		ld;
+	AmSchema   *s = palloc0(sizeof(AmSchema));
+	AmDataset  *d = palloc0(sizeof(AmDataset));
+
+	automl_check_settings();	/* automl.memory_limit is as configured */
+	memset(&ld, 0, sizeof(ld));
+	ld.req = req;
+	ld.keep_cxt = CurrentMemoryContext;
+	ld.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl load rows",
+									   ALLOCSET_DEFAULT_SIZES);
+	if (OidIsValid(req->as_role))
+		read_source_sandboxed(&ld, req, res);
+	else
+		read_source(&ld, req, res);
 	MemoryContextDelete(ld.row_cxt);
 	res->rows_read = ld.read;
 	if (ld.sampling)

@@ -8,7 +8,11 @@
 #  - a worker killed with SIGTERM, and every worker lost in a server restart,
 #    show as failed on the next look at automl.jobs;
 #  - with automl.max_jobs = 1 a second and a third job wait, queued, for the
-#    first, without a worker process, and run one after the other;
+#    first, without a worker process, and run one after the other; jobs
+#    committed by two sessions at the same moment never run more than one
+#    at a time; a job reads the configuration again (require_approval turned
+#    on while it trains holds its version back); a job queued by a member of
+#    a group role does not run once the member has left the group;
 #  - training on a table far larger than automl.memory_limit succeeds on a
 #    sample while the backend's private memory stays within the limit plus
 #    a stated overhead (sampled from /proc/<pid>/status, RssAnon).
@@ -109,6 +113,54 @@ check_eq "then the third" "$(q -c "SELECT automl.wait($c, '120 s')")" finished
 check "never more than one worker: each started after the one before ended" \
 	wait_for 1 "SELECT (SELECT started_at FROM automl.jobs WHERE job_id = $c) >= (SELECT finished_at FROM automl.jobs WHERE job_id = $b) - interval '1 s'"
 check_eq "one after the other" "$(q -c "SELECT (SELECT started_at FROM automl.jobs WHERE job_id = $b) >= (SELECT finished_at FROM automl.jobs WHERE job_id = $a) - interval '1 s'")" t
+# --- two sessions queueing jobs that commit at the same moment: the
+# dispatches count each other's starts, so never more than max_jobs run
+t=$(q -c "SELECT now() + interval '1.5 s'")
+for s in 1 2; do
+	q -c "SET automl.progress = off" -c "BEGIN" \
+	  -c "SELECT automl.train_async('race$s' || i, 'wide', 'y', exclude => '{id}', algorithms => '{linear}', max_trials => 2) FROM generate_series(1, 2) i" \
+	  -c "SELECT pg_sleep_until('$t')" -c "COMMIT" >/dev/null &
+done
+wait
+max_seen=0
+for _ in $(seq 1 60); do
+	n=$(q -c "SELECT count(*) FROM automl.job_table WHERE state = 'running'")
+	[ "$n" -gt "$max_seen" ] && max_seen=$n
+	sleep 0.1
+done
+check "racing commits never run more than automl.max_jobs = 1 job (at most $max_seen seen)" [ "$max_seen" -le 1 ]
+check_eq "and all four run in turn" \
+	"$(q -c "SELECT count(*) FILTER (WHERE automl.wait(job_id, '2 min') = 'finished') FROM automl.job_table WHERE name LIKE 'race%'")" 4
+
+# --- a job reads the configuration again: require_approval turned on while
+# it trains holds its first version back
+job=$(start_job approval_reload)
+check "the job trains" wait_for 30 "SELECT state = 'running' AND trials_done >= 1 FROM automl.jobs WHERE job_id = $job"
+q -c "LOAD 'automl'" -c "ALTER SYSTEM SET automl.require_approval = on" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+q -c "SELECT automl.cancel($job, keep_best => true)" >/dev/null
+check_eq "it stores its version" "$(q -c "SELECT automl.wait($job, '60 s')")" finished
+check_eq "which is not deployed, as the reloaded configuration requires" \
+	"$(q -c "SELECT count(*) FROM automl.deployments WHERE name = 'approval_reload'")" 0
+q -c "LOAD 'automl'" -c "ALTER SYSTEM RESET automl.require_approval" -c "SELECT pg_reload_conf()" >/dev/null
+
+# --- a job queued by a member of a group role, acting as the group, does not
+# run once the member has left the group
+q >/dev/null <<'SQL'
+CREATE ROLE jobs_team IN ROLE automl_analyst;
+CREATE ROLE jobs_dave LOGIN IN ROLE jobs_team;
+GRANT SELECT ON wide TO jobs_team;
+SQL
+blocker=$(start_job blocker)
+check "a job holds the only slot" wait_for 30 "SELECT state = 'running' FROM automl.jobs WHERE job_id = $blocker"
+queued=$(PGUSER=jobs_dave q -c "SET automl.progress = off" -c "SET ROLE jobs_team" \
+	-c "SELECT automl.train_async('member_job', 'wide', 'y', exclude => '{id}', algorithms => '{linear}', max_trials => 1)" | tail -1)
+q -c "REVOKE jobs_team FROM jobs_dave" >/dev/null
+q -c "SELECT automl.cancel($blocker)" >/dev/null
+check_eq "the job of a member who left the group fails" "$(q -c "SELECT automl.wait($queued, '60 s')")" failed
+check "saying why" wait_for 1 "SELECT error LIKE '%is no longer a member of role%' FROM automl.job_table WHERE job_id = $queued"
+check_eq "and stores nothing" "$(q -c "SELECT count(*) FROM automl.models WHERE name = 'member_job'")" 0
+
 q -c "LOAD 'automl'" -c "ALTER SYSTEM RESET automl.max_jobs" -c "SELECT pg_reload_conf()" >/dev/null
 
 # --- memory: a table 4x the limit trains on a sample, memory stays bounded
