@@ -81,6 +81,7 @@ ALTER TABLE automl.runs
     ADD COLUMN source_query text,
     ADD COLUMN search_path text,
     ADD COLUMN source_role regrole,
+    ADD COLUMN source_relation regclass,
     ADD COLUMN name_id bigint;
 
 -- job_table: the roles a job connects and runs as, its resolved source
@@ -90,6 +91,7 @@ ALTER TABLE automl.job_table
     ADD COLUMN session_role regrole,
     ADD COLUMN source_query text,
     ADD COLUMN search_path text,
+    ADD COLUMN source_relation regclass,
     ADD COLUMN name_id bigint,
     ADD COLUMN dispatched_at timestamptz;
 UPDATE automl.job_table

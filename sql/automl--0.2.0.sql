@@ -108,6 +108,7 @@ CREATE TABLE automl.runs (
     source_query    text,               -- the query run: a table source as its resolved relation
     search_path     text,               -- in effect when the source was recorded
     source_role     regrole,            -- the role the source was read as (retrain reads it so)
+    source_relation regclass,           -- a table source: the relation it named (retrain reads it)
     name_id         bigint,             -- the model it trained for (NULL: a new name, until stored)
     finished_at     timestamptz,
     rows_read       bigint,             -- source rows with a target
@@ -137,6 +138,7 @@ CREATE TABLE automl.job_table (
     options         jsonb NOT NULL DEFAULT '{}',
     source_query    text NOT NULL,      -- resolved when the job was created
     search_path     text NOT NULL,
+    source_relation regclass,           -- a table source: the relation it named
     name_id         bigint,             -- the model of that name when it was created (NULL: none)
     dispatched_at   timestamptz,        -- a worker was started for it (NULL: queued without one)
     run_id          bigint,

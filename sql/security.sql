@@ -129,7 +129,8 @@ DROP TABLE pg_temp.sec_data;
 
 -- ---------------------------------------------------------------------------
 -- 3. retrain reads a recorded source as the role that recorded it, on the
---    recorded search_path, and only while that role may train the name.
+--    recorded search_path, only for that role or one that can act as it,
+--    and only while that role may train the name.
 -- ---------------------------------------------------------------------------
 CREATE SCHEMA sec_a;
 CREATE SCHEMA sec_b;
@@ -167,12 +168,26 @@ SELECT automl.grant('sec_table', 'train', 'sec_bob');
 SELECT automl.grant('sec_query', 'train', 'sec_bob');
 SELECT source, source_query, search_path, source_role FROM automl.runs
  WHERE name IN ('sec_table', 'sec_query') ORDER BY run_id;
+-- bob holds the train right, but a recorded source is read only by its
+-- recorder or a role that can act as it: bob could otherwise read through
+-- it what alice may read, or put objects where it looks
 \c - sec_bob
+SELECT version FROM automl.retrain('sec_table', 1);
+SELECT version FROM automl.retrain('sec_query', 1);
+-- a superuser can act as alice: the recorded query runs as alice, on her
+-- recorded search_path (the table as the relation it named, even renamed and
+-- with a view of another's in its place), and leaves the superuser's
+-- settings and transaction as they were
+\c - postgres
+SET automl.progress = off;
+SET automl.audit_log_level = off;
+\set VERBOSITY default
 SET search_path = sec_b, public;
--- bob's search_path finds sec_b.rows; the recorded relation is sec_a.rows
+ALTER TABLE sec_a.rows RENAME TO rows_renamed;
+CREATE VIEW sec_a.rows AS SELECT * FROM sec_b.rows;
 SELECT version, based_on, rows FROM automl.retrain('sec_table', 1);
--- the recorded query runs as alice, not as bob, and leaves bob's settings
--- and transaction as they were
+DROP VIEW sec_a.rows;
+ALTER TABLE sec_a.rows_renamed RENAME TO rows;
 BEGIN;
 SELECT version, based_on, rows FROM automl.retrain('sec_query', 1);
 SELECT count(*) AS cursors_left FROM pg_cursors WHERE name = 'sec_cursor';
@@ -181,26 +196,38 @@ SHOW search_path;
 SELECT current_setting('sec.leak', true) AS leaked_setting;
 SELECT version, created_by, (SELECT source_role FROM automl.runs r WHERE r.run_id = m.run_id)
   FROM automl.models m WHERE name = 'sec_query' ORDER BY version;
--- nothing of bob's session can stand in for what alice's query names: not a
--- temporary view of the same name (the query would run bob's function as
--- alice), and the query's settings do not outlive the read
+-- nothing of the retrainer's session can stand in for what alice's query
+-- names (a temporary view of the same name), and her query cannot fetch from
+-- the retrainer's cursors
 CREATE FUNCTION pg_temp.as_alice() RETURNS boolean LANGUAGE sql RETURN current_user = 'sec_alice';
 CREATE TEMPORARY VIEW rows AS SELECT * FROM sec_b.rows WHERE pg_temp.as_alice();
 SELECT version FROM automl.retrain('sec_query', 1);
 DISCARD TEMP;
--- a version bob recorded reads as bob; once he may no longer train the
+BEGIN;
+DECLARE secret CURSOR FOR SELECT * FROM sec_b.rows;
+SELECT version FROM automl.retrain('sec_query', 1);
+ROLLBACK;
+RESET search_path;
+-- a version bob recorded is read as bob; once he may no longer train the
 -- name, his source is not read again (by anyone)
+\c - sec_bob
 SELECT version FROM automl.train('sec_query', 'sec_b.rows', 'species', exclude => '{id}', max_trials => 1);
 \c - sec_alice
--- alice's query decided the data of bob's retrain (version 2): she may not
--- approve it either
-SELECT automl.approve('sec_query', 2);
+SELECT automl.retrain('sec_query', 3);
 SELECT automl.revoke('sec_query', 'train', 'sec_bob');
-SELECT version FROM automl.retrain('sec_query', 3);
 \c - postgres
 SET automl.progress = off;
 SET automl.audit_log_level = off;
 \set VERBOSITY default
+SELECT version FROM automl.retrain('sec_query', 3);
+-- the other way round: alice, who may train a model of the DBA's, cannot
+-- have the DBA's source read again with the DBA's rights
+CREATE TABLE sec_dba_only AS SELECT * FROM iris;
+SELECT version FROM automl.train('sec_dba', 'sec_dba_only', 'species', exclude => '{id}', max_trials => 1);
+SELECT automl.grant('sec_dba', 'train', 'sec_alice');
+SET ROLE sec_alice;
+SELECT version FROM automl.retrain('sec_dba', 1);
+RESET ROLE;
 -- a recorded source runs in a security-restricted operation also when the
 -- caller acts as its recorder: a superuser's SET ROLE to alice does not let
 -- alice's query reset the role to the superuser
@@ -241,6 +268,12 @@ SELECT automl.approve('sec_team_model', 2);
 SELECT automl.approve('sec_team_model', 2);
 \c - sec_bob
 SELECT automl.approve('sec_team_model', 2);
+-- erin, a member, retrains the team's source (read as the team): dave, a
+-- member of the team whose source decided the data, may not approve that
+\c - sec_erin
+SELECT version FROM automl.retrain('sec_team_model', 1);
+\c - sec_dave
+SELECT automl.approve('sec_team_model', 3);
 \c - postgres
 SET automl.progress = off;
 SET automl.audit_log_level = off;
@@ -504,7 +537,7 @@ DROP DATABASE automl_regress_schema;
 --     keeps the options from here on: this comes last.)
 -- ---------------------------------------------------------------------------
 \c "dbname=contrib_regression user=sec_mallory options=-cautoml.require_approval=off"
-SELECT automl.deploy('sec_era', 1);
+SELECT automl.grant('sec_era', 'score', 'sec_carol');
 SELECT count(*) > 0 AS still_reads FROM automl.models;
 \c - postgres
 
@@ -512,6 +545,6 @@ SELECT count(*) > 0 AS still_reads FROM automl.models;
 SET client_min_messages = warning;
 SELECT automl.drop(name) FROM automl.model_names WHERE name LIKE 'sec%' OR name LIKE 'x%';
 DROP SCHEMA sec_m, sec_a, sec_b CASCADE;
-DROP TABLE sec_data;
+DROP TABLE sec_data, sec_dba_only;
 DROP OWNED BY sec_alice, sec_bob, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin, "sec.jd";
 DROP ROLE sec_alice, sec_bob, sec_carol, sec_mallory, sec_team, sec_dave, sec_erin, "sec.jd";

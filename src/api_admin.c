@@ -287,6 +287,19 @@ automl_deploy(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("strategy \"%s\" chooses the version itself; pass version => NULL", strategy)));
 	check_model_privilege(name, AM_PRIV_DEPLOY, "deploy");
+	/*
+	 * Deploying the live version changes nothing: said without locking the
+	 * name, so that an open transaction of a deploy grantee that did nothing
+	 * holds up no training of the name.
+	 */
+	PreventCommandIfReadOnly("automl.deploy()");
+	if (strcmp(strategy, "specific") == 0 && catalog_deployed_version(name, &live) &&
+		live == version)
+	{
+		ereport(NOTICE,
+				(errmsg("version %d of model \"%s\" is already deployed", version, name)));
+		PG_RETURN_INT32(version);
+	}
 	begin_admin(&w, "automl.deploy()");
 	live = catalog_lock_live_version(name);
 	if (strcmp(strategy, "specific") != 0)

@@ -17,6 +17,7 @@
 #include "miscadmin.h"
 #include "tcop/utility.h"
 #include "utils/array.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -502,13 +503,23 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	if (!OidIsValid(args->source_role))
 		args->source_role = GetUserId();
 	/*
-	 * A recorded source is read in a security-restricted operation even when
-	 * the caller acts as its recorder (SET ROLE): the caller's session user
-	 * must stay out of its reach.
+	 * A recorded source is read in a security-restricted operation unless
+	 * its recorder is this session's own, unchanged role: also when the
+	 * caller acts as the recorder (SET ROLE, SET SESSION AUTHORIZATION), the
+	 * role the session started from must stay out of its reach.
 	 */
-	read_as = args->recorded || args->source_role != GetUserId() ? args->source_role : InvalidOid;
-	if (args->source_query == NULL)
-		args->source_query = automl_source_sql_as(args->source, args->search_path, read_as);
+	if (args->source_role != GetUserId())
+		read_as = args->source_role;
+	else if (args->recorded &&
+			 (GetSessionUserId() != GetUserId() || GetAuthenticatedUserId() != GetUserId()))
+		read_as = args->source_role;
+	else
+		read_as = InvalidOid;
+	if (OidIsValid(args->source_relation))
+		args->source_query = automl_relation_sql(args->source_relation);	/* renamed or not */
+	else if (args->source_query == NULL)
+		args->source_query = automl_source_sql_as(args->source, args->search_path, read_as,
+												  &args->source_relation);
 
 	/* the run row first, so its id can label every trial */
 	memset(&run, 0, sizeof(run));
@@ -527,6 +538,7 @@ train_run(TrainArgs *args, const char *action, int32 based_on, TrainOutcome *out
 	run.source_query = args->source_query;
 	run.search_path = args->search_path;
 	run.source_role = args->source_role;
+	run.source_relation = args->source_relation;
 	catalog_begin_write(&writer);
 	run_id = catalog_insert_run(&writer, &run);
 	catalog_end_write(&writer);
@@ -769,7 +781,8 @@ recorded_args(const char *name, int32 version, TrainArgs *a)
 	values[1] = Int32GetDatum(version);
 	if (SPI_execute_with_args("SELECT r.source, r.target, r.task, r.metric, r.time_budget, "
 							  "r.max_trials, r.algorithms, r.exclude, r.options, "
-							  "m.run_id IS NULL, r.source_query, r.search_path, r.source_role "
+							  "m.run_id IS NULL, r.source_query, r.search_path, r.source_role, "
+							  "r.source_relation "
 							  "FROM automl.model_table m LEFT JOIN automl.runs r USING (run_id) "
 							  "WHERE m.name = $1 AND m.version = $2",
 							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
@@ -795,12 +808,16 @@ recorded_args(const char *name, int32 version, TrainArgs *a)
 /*
  * A recorded source is read as the role that recorded it, never as the
  * caller: its query may call functions of that role's, and what it reads
- * ends up in the new version.  So that role must still exist and still be
- * allowed to train the name; otherwise the caller is asked to train anew,
- * restating the source.
+ * ends up in the new version.  Only that role, or one that can act as it
+ * (a member, a superuser), may have it read again: another role could
+ * otherwise read through it what that role may read, or steer what it runs
+ * (a view put in place of a table, a function on its search_path) with that
+ * role's rights.  And that role must still exist and still be allowed to
+ * train the name.  Otherwise the caller is asked to train anew, restating
+ * the source.
  */
 static void
-check_recorder(const char *name, int32 version, Oid recorder)
+check_recorder(const char *name, int32 version, Oid recorder, Oid caller)
 {
 	if (!OidIsValid(recorder) || GetUserNameFromId(recorder, true) == NULL)
 		ereport(ERROR,
@@ -808,6 +825,13 @@ check_recorder(const char *name, int32 version, Oid recorder)
 				 errmsg("the role that recorded the source of version %d of model \"%s\" no longer exists",
 						version, name),
 				 errdetail("A recorded source is read only as the role that recorded it."),
+				 errhint("Train a new version with automl.train(), restating the source.")));
+	if (!is_member_of_role(caller, recorder))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot retrain version %d of model \"%s\", whose source role \"%s\" recorded",
+						role_name(caller), version, name, role_name(recorder)),
+				 errdetail("A recorded source is read only as the role that recorded it, by that role or one that can act as it."),
 				 errhint("Train a new version with automl.train(), restating the source.")));
 	if (!catalog_may_train(name, recorder))
 		ereport(ERROR,
@@ -875,6 +899,11 @@ train_args_from_row(HeapTuple tup, TupleDesc td, const char *name, TrainArgs *a)
 		d = column(tup, td, "source_role", &isnull);
 		a->source_role = isnull ? InvalidOid : DatumGetObjectId(d);
 	}
+	if (SPI_fnumber(td, "source_relation") > 0)
+	{
+		d = column(tup, td, "source_relation", &isnull);
+		a->source_relation = isnull ? InvalidOid : DatumGetObjectId(d);
+	}
 	am_err_clear(&err);
 	if (!am_options_parse(a->options_json, strlen(a->options_json), &a->options, &err))
 		automl_raise(&err, "recorded options are invalid");
@@ -910,7 +939,7 @@ automl_retrain(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	catalog_begin_write(&w);
 	recorded_args(name, based_on, &args);
-	check_recorder(name, based_on, args.source_role);
+	check_recorder(name, based_on, args.source_role, w.caller_id);
 	catalog_end_write(&w);
 	train_run(&args, "retrain", based_on, &out, NULL);
 

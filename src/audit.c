@@ -278,6 +278,7 @@ automl_audit_main(Datum main_arg)
 	a.backend_pid = d->backend_pid;
 	a.name_id = d->name_id;
 
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -452,10 +452,10 @@ text_array(char **v, int n);
 int64
 catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
 {
-	Oid			types[14] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID, INT4OID,
-		TEXTARRAYOID, TEXTARRAYOID, JSONBOID, REGROLEOID, TEXTOID, TEXTOID, REGROLEOID};
-	Datum		values[14];
-	char		nulls[14];
+	Oid			types[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID, INT4OID,
+		TEXTARRAYOID, TEXTARRAYOID, JSONBOID, REGROLEOID, TEXTOID, TEXTOID, REGROLEOID, REGCLASSOID};
+	Datum		values[15];
+	char		nulls[15];
 	bool		isnull;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -476,13 +476,16 @@ catalog_insert_run(const CatalogWriter *w, const CatalogRunArgs *a)
 	values[12] = text_or_null(a->search_path, &nulls[12]);
 	values[13] = ObjectIdGetDatum(a->source_role);
 	nulls[13] = OidIsValid(a->source_role) ? ' ' : 'n';
+	values[14] = ObjectIdGetDatum(a->source_relation);
+	nulls[14] = OidIsValid(a->source_relation) ? ' ' : 'n';
 	return DatumGetInt64(catalog_exec("INSERT INTO automl.runs (name, source, target, task, metric, "
 									  "time_budget, max_trials, algorithms, exclude, options, "
-									  "started_by, source_query, search_path, source_role, name_id) "
+									  "started_by, source_query, search_path, source_role, "
+									  "source_relation, name_id) "
 									  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-									  "$13, $14, (SELECT n.name_id FROM automl.model_names n "
+									  "$13, $14, $15, (SELECT n.name_id FROM automl.model_names n "
 									  "WHERE n.name = $1)) RETURNING run_id",
-									  14, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
+									  15, types, values, nulls, SPI_OK_INSERT_RETURNING, &isnull));
 }
 
 void

@@ -89,6 +89,7 @@ typedef struct CatalogRunArgs
 	const char *source_query;	/* the query run (a table source resolved) */
 	const char *search_path;	/* in effect when the source was resolved */
 	Oid			source_role;	/* the role the source was read as */
+	Oid			source_relation;	/* a table source: its relation (else InvalidOid) */
 } CatalogRunArgs;
 
 /* These need SPI connected and catalog_begin_write() in effect. */

@@ -116,7 +116,7 @@ active_jobs(void)
 	pgstat_clear_backend_activity_snapshot();
 	/* not read-only: a snapshot of now, after the dispatch lock was taken */
 	if (SPI_execute("SELECT job_id, pid, backend_start, "
-					"dispatched_at > pg_catalog.statement_timestamp() - interval '" START_GRACE "' "
+					"dispatched_at > pg_catalog.clock_timestamp() - interval '" START_GRACE "' "
 					"FROM automl.job_table WHERE state IN ('queued', 'running') "
 					"AND dispatched_at IS NOT NULL", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the jobs");
@@ -183,21 +183,24 @@ jobs_reap_and_dispatch(void)
 		values[1] = CStringGetTextDatum(a->started ?
 										"the background worker stopped unexpectedly (killed, or the server restarted)" :
 										"the background worker did not start");
+		/* a row a user's transaction holds (a cancel) is left to the next dispatch */
 		(void) catalog_exec("UPDATE automl.job_table SET state = 'failed', phase = NULL, "
-							"finished_at = pg_catalog.now(), error = $2 "
-							"WHERE job_id = $1 AND state IN ('queued', 'running')",
+							"finished_at = pg_catalog.clock_timestamp(), error = $2 "
+							"WHERE job_id = (SELECT job_id FROM automl.job_table WHERE job_id = $1 "
+							"AND state IN ('queued', 'running') FOR UPDATE SKIP LOCKED)",
 							2, types, values, NULL, SPI_OK_UPDATE, &isnull);
 	}
 	/*
 	 * One job at a time, each start counted: the roles with the fewest jobs
 	 * holding a worker first, then the oldest job; a role that holds
-	 * max_jobs - 1 workers waits while another role's job waits, so that no
-	 * role takes every slot from the others.
+	 * max_jobs - 1 workers (at least one) waits while another role's job
+	 * waits, so that no role takes every slot from the others.  A job a
+	 * user's transaction holds (a cancel not yet committed) is passed over.
 	 */
 	for (; busy < automl_max_jobs; busy++)
 	{
 		Oid			qtypes[1] = {INT4OID};
-		Datum		qvalues[1] = {Int32GetDatum(automl_max_jobs - 1)};
+		Datum		qvalues[1] = {Int32GetDatum(Max(automl_max_jobs - 1, 1))};
 		HeapTuple	tup;
 		TupleDesc	td;
 		int64		job_id;
@@ -214,7 +217,8 @@ jobs_reap_and_dispatch(void)
 							"      AND NOT o.cancel_requested)) "
 							"ORDER BY (SELECT count(*) FROM automl.job_table r WHERE r.role = q.role "
 							"          AND r.state IN ('queued', 'running') AND r.dispatched_at IS NOT NULL), "
-							"q.job_id LIMIT 1", 1, qtypes, qvalues, NULL, SPI_OK_SELECT, &isnull);
+							"q.job_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED",
+							1, qtypes, qvalues, NULL, SPI_OK_SELECT, &isnull);
 		if (SPI_processed == 0)
 			break;
 		tup = SPI_tuptable->vals[0];
@@ -231,7 +235,7 @@ jobs_reap_and_dispatch(void)
 			break;
 		}
 		values[0] = Int64GetDatum(job_id);
-		(void) catalog_exec("UPDATE automl.job_table SET dispatched_at = pg_catalog.now() "
+		(void) catalog_exec("UPDATE automl.job_table SET dispatched_at = pg_catalog.clock_timestamp() "
 							"WHERE job_id = $1", 1, types, values, NULL, SPI_OK_UPDATE, &isnull);
 	}
 }
@@ -342,6 +346,7 @@ jobs_dispatch_now(void)
 		ProcessConfigFile(PGC_SIGHUP);
 	}
 
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -44,6 +44,7 @@ PGDLLEXPORT void automl_job_main(Datum main_arg);
 /* The roles this worker logged in as and trains as. */
 static Oid	job_login_role = InvalidOid;
 static Oid	job_role = InvalidOid;
+static Oid	job_session_role = InvalidOid;	/* the session user that asked */
 
 /* ---------- what a running job reports (train.h) ---------- */
 
@@ -53,18 +54,21 @@ static Oid	job_role = InvalidOid;
  * portal), which must not outlive its transaction.
  */
 /*
- * The worker acts as the job's role only while the role that asked for it
- * still may: when it logged in as another role (a session user that had
- * SET ROLE), that role must still be a member of the job's role.
+ * The worker acts as the job's role only while the session that asked for
+ * it still may: when its session user had SET ROLE to the job's role, that
+ * user must still be a member of it (whichever role the worker logged in
+ * as).
  */
 static void
 check_job_role(void)
 {
-	if (job_login_role != job_role && !has_privs_of_role(job_login_role, job_role))
+	Oid			asker = OidIsValid(job_session_role) ? job_session_role : job_login_role;
+
+	if (asker != job_role && !is_member_of_role(asker, job_role))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" is no longer a member of role \"%s\", which the job runs as",
-						role_name(job_login_role), role_name(job_role))));
+						role_name(asker), role_name(job_role))));
 }
 
 static void
@@ -79,6 +83,7 @@ job_commit(void)
 	if (ActiveSnapshotSet())
 		PopActiveSnapshot();
 	SPI_commit();
+	SetCurrentStatementStartTimestamp();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	/* settings as the server's configuration says now (automl.require_approval, ...) */
 	if (ConfigReloadPending)
@@ -189,9 +194,9 @@ finish_job(int64 job_id, const char *state, int32 version, const char *error)
 	nulls[3] = error ? ' ' : 'n';
 	catalog_begin_write(&w);
 	(void) catalog_exec("UPDATE automl.job_table SET state = $2, version = $3, error = $4, "
-						"phase = NULL, finished_at = now() WHERE job_id = $1",
+						"phase = NULL, finished_at = pg_catalog.clock_timestamp() WHERE job_id = $1",
 						4, types, values, nulls, SPI_OK_UPDATE, &isnull);
-	(void) catalog_exec("UPDATE automl.runs SET status = 'failed', finished_at = now() "
+	(void) catalog_exec("UPDATE automl.runs SET status = 'failed', finished_at = pg_catalog.clock_timestamp() "
 						"WHERE run_id = (SELECT run_id FROM automl.job_table WHERE job_id = $1) "
 						"AND status = 'running'", 1, types, values, NULL, SPI_OK_UPDATE, &isnull);
 	catalog_end_write(&w);
@@ -217,7 +222,7 @@ claim_job(int64 job_id, TrainArgs *args)
 	values[2] = TimestampTzGetDatum(MyStartTimestamp);
 	catalog_begin_write(&w);
 	(void) catalog_exec("UPDATE automl.job_table SET pid = $2, backend_start = $3, "
-						"state = 'running', phase = 'starting', started_at = now() "
+						"state = 'running', phase = 'starting', started_at = pg_catalog.clock_timestamp() "
 						"WHERE job_id = $1 AND state = 'queued' AND pid IS NULL "
 						"AND dispatched_at IS NOT NULL AND NOT cancel_requested RETURNING *",
 						3, types, values, NULL, SPI_OK_UPDATE_RETURNING, &isnull);
@@ -231,6 +236,7 @@ claim_job(int64 job_id, TrainArgs *args)
 	args->source_role = DatumGetObjectId(SPI_getbinval(tup, td, SPI_fnumber(td, "role"), &isnull));
 	args->session_role = DatumGetObjectId(SPI_getbinval(tup, td, SPI_fnumber(td, "session_role"),
 														&isnull));
+	job_session_role = args->session_role;
 	if (args->source_role != job_role)
 		elog(ERROR, "job %lld runs as another role than its worker was started for",
 			 (long long) job_id);
@@ -260,12 +266,14 @@ automl_job_main(Datum main_arg)
 	job_role = start.role;
 
 	/* the dispatch (and the job row) become visible when it commits */
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	XactLockTableWait(start.wait_xid, NULL, NULL, XLTW_None);
 	CommitTransactionCommand();
 
 	PG_TRY();
 	{
+		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
@@ -312,6 +320,7 @@ automl_job_main(Datum main_arg)
 		AbortCurrentTransaction();
 		SetUserIdAndSecContext(job_login_role, 0);
 		state = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
+		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
@@ -323,7 +332,9 @@ automl_job_main(Datum main_arg)
 		CommitTransactionCommand();
 	}
 	PG_END_TRY();
-	/* the job has ended: the next ones may start */
+	/* the job has ended: the next ones may start (a late cancel cannot stop that) */
+	HOLD_INTERRUPTS();
 	jobs_dispatch_now();
+	RESUME_INTERRUPTS();
 	proc_exit(0);
 }

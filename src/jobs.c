@@ -176,15 +176,16 @@ automl_train_async(PG_FUNCTION_ARGS)
 	CatalogWriter w;
 	int64		job_id;
 	bool		exists;
-	Oid			types[16] = {TEXTOID, REGROLEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID,
+	Oid			types[17] = {TEXTOID, REGROLEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID,
 		INT4OID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID, REGROLEOID, REGROLEOID, TEXTOID, TEXTOID,
-	TEXTOID};
-	Datum		values[16];
-	char		nulls[16];
+	TEXTOID, REGCLASSOID};
+	Datum		values[17];
+	char		nulls[17];
 	bool		isnull;
 	Oid			role = GetUserId();
 	Oid			login;
 	char	   *source_query;
+	Oid			relation;
 	char	   *temp;
 
 	PreventCommandIfReadOnly("automl.train_async()");
@@ -200,7 +201,7 @@ automl_train_async(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* what the job reads is decided now, as the caller sees it */
-	source_query = automl_source_sql(args.source);
+	source_query = automl_source_sql_rel(args.source, &relation);
 	temp = automl_query_temp_relation(source_query);
 	if (temp)
 		ereport(ERROR,
@@ -231,17 +232,19 @@ automl_train_async(PG_FUNCTION_ARGS)
 	values[13] = CStringGetTextDatum(source_query);
 	values[14] = CStringGetTextDatum(namespace_search_path);
 	values[15] = CStringGetTextDatum("waiting for a free slot");
+	values[16] = ObjectIdGetDatum(relation);
+	nulls[16] = OidIsValid(relation) ? ' ' : 'n';
 
 	catalog_begin_write(&w);
 	admit_job(role);
 	job_id = DatumGetInt64(catalog_exec("INSERT INTO automl.job_table (name, role, source, target, "
 										"task, metric, time_budget, max_trials, algorithms, "
 										"exclude, options, login_role, session_role, "
-										"source_query, search_path, phase, name_id) "
+										"source_query, search_path, phase, source_relation, name_id) "
 										"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-										"$12, $13, $14, $15, $16, (SELECT n.name_id FROM "
+										"$12, $13, $14, $15, $16, $17, (SELECT n.name_id FROM "
 										"automl.model_names n WHERE n.name = $1)) RETURNING job_id",
-										16, types, values, nulls, SPI_OK_INSERT_RETURNING,
+										17, types, values, nulls, SPI_OK_INSERT_RETURNING,
 										&isnull));
 	catalog_end_write(&w);
 	SPI_finish();
@@ -395,7 +398,7 @@ automl_cancel(PG_FUNCTION_ARGS)
 		catalog_begin_write(&w);
 		pid = catalog_exec("UPDATE automl.job_table SET cancel_requested = true, "
 						   "state = CASE WHEN pid IS NULL THEN 'cancelled' ELSE state END, "
-						   "finished_at = CASE WHEN pid IS NULL THEN now() ELSE finished_at END "
+						   "finished_at = CASE WHEN pid IS NULL THEN pg_catalog.clock_timestamp() ELSE finished_at END "
 						   "WHERE job_id = $1 RETURNING pid, backend_start",
 						   1, types, values, NULL, SPI_OK_UPDATE_RETURNING, &isnull);
 		if (!isnull)

@@ -47,8 +47,13 @@ typedef struct AmDroppedColumn
 
 /* SQL that reads the source: the query itself, or SELECT * FROM the relation. */
 extern char *automl_source_sql(const char *source);
+/* The same, and the relation's OID (InvalidOid for a query) when relid is not NULL. */
+extern char *automl_source_sql_rel(const char *source, Oid *relid);
 /* The same, resolved on this search_path (NULL: the session's) as this role (if valid). */
-extern char *automl_source_sql_as(const char *source, const char *search_path, Oid role);
+extern char *automl_source_sql_as(const char *source, const char *search_path, Oid role,
+								  Oid *relid);
+/* SELECT * FROM the relation, by its current name (locked); errors if it is gone. */
+extern char *automl_relation_sql(Oid relid);
 
 /*
  * The first temporary relation the query reads (through views too), or NULL:

@@ -21,6 +21,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "storage/lmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -231,11 +232,36 @@ check_query(const char *src)
 char *
 automl_source_sql(const char *source)
 {
+	return automl_source_sql_rel(source, NULL);
+}
+
+/* SELECT * FROM a relation, by its name now (locked, so it stays that relation). */
+char *
+automl_relation_sql(Oid relid)
+{
+	char	   *rel;
+	char	   *nsp;
+
+	LockRelationOid(relid, AccessShareLock);
+	rel = get_rel_name(relid);
+	nsp = rel ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+	if (rel == NULL || nsp == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the table the source named no longer exists")));
+	return psprintf("SELECT * FROM %s", quote_qualified_identifier(nsp, rel));
+}
+
+char *
+automl_source_sql_rel(const char *source, Oid *relid_out)
+{
 	List	   *names;
 	RangeVar   *rv;
 	Oid			relid;
 	char		relkind;
 
+	if (relid_out)
+		*relid_out = InvalidOid;
 	if (source_is_query(source))
 	{
 		check_query(source);
@@ -251,6 +277,8 @@ automl_source_sql(const char *source)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table, view or query", source)));
+	if (relid_out)
+		*relid_out = relid;
 	return psprintf("SELECT * FROM %s",
 					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											   get_rel_name(relid)));
@@ -1177,6 +1205,16 @@ path_without_temp(const char *search_path)
 static void
 refuse_temporary_objects(Oid role)
 {
+	if (SPI_execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_cursors)", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for open cursors");
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+								   &(bool) {false})))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot read the source of role \"%s\" in a transaction with open cursors",
+						GetUserNameFromId(role, false)),
+				 errdetail("Its query could fetch from them."),
+				 errhint("Close them, or retrain in a transaction of its own.")));
 	if (SPI_execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_depend "
 					"WHERE refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass "
 					"AND refobjid = pg_catalog.pg_my_temp_schema())", true, 1) != SPI_OK_SELECT)
@@ -1235,11 +1273,11 @@ end_read_as(int nest, const ReadAs *as)
 }
 
 char *
-automl_source_sql_as(const char *source, const char *search_path, Oid role)
+automl_source_sql_as(const char *source, const char *search_path, Oid role, Oid *relid)
 {
 	ReadAs		as;
 	int			nest = begin_read_as(search_path, role, &as);
-	char	   *sql = automl_source_sql(source);
+	char	   *sql = automl_source_sql_rel(source, relid);
 
 	end_read_as(nest, &as);
 	return sql;

@@ -43,6 +43,7 @@ typedef struct TrainArgs
 	char	   *source_query;
 	char	   *search_path;
 	Oid			source_role;
+	Oid			source_relation;	/* a table source: the relation it resolved to */
 	bool		recorded;		/* a retrain: read as source_role even when it is the caller */
 	Oid			session_role;	/* the trainer's session user (InvalidOid: this session's) */
 } TrainArgs;

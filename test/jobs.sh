@@ -160,6 +160,38 @@ q -c "SELECT automl.cancel($blocker)" >/dev/null
 check_eq "the job of a member who left the group fails" "$(q -c "SELECT automl.wait($queued, '60 s')")" failed
 check "saying why" wait_for 1 "SELECT error LIKE '%is no longer a member of role%' FROM automl.job_table WHERE job_id = $queued"
 check_eq "and stores nothing" "$(q -c "SELECT count(*) FROM automl.models WHERE name = 'member_job'")" 0
+# ... also when the role acted as can log in (the worker logs in as that role)
+q >/dev/null <<'SQL'
+CREATE ROLE jobs_svc LOGIN IN ROLE automl_analyst;
+GRANT jobs_svc TO jobs_dave;
+GRANT SELECT ON wide TO jobs_svc;
+SQL
+blocker=$(start_job blocker2)
+check "a job holds the only slot again" wait_for 30 "SELECT state = 'running' FROM automl.jobs WHERE job_id = $blocker"
+queued=$(PGUSER=jobs_dave q -c "SET automl.progress = off" -c "SET ROLE jobs_svc" \
+	-c "SELECT automl.train_async('member_job2', 'wide', 'y', exclude => '{id}', algorithms => '{linear}', max_trials => 1)" | tail -1)
+q -c "REVOKE jobs_svc FROM jobs_dave" >/dev/null
+q -c "SELECT automl.cancel($blocker)" >/dev/null
+check_eq "the job of a member who left a role that can log in fails" "$(q -c "SELECT automl.wait($queued, '60 s')")" failed
+check "saying why" wait_for 1 "SELECT error LIKE '%is no longer a member of role%' FROM automl.job_table WHERE job_id = $queued"
+
+# --- an open transaction that cancels a queued job holds up no other job:
+# the dispatch passes over the row it holds (two roles' jobs queued)
+a=$(start_job hold_a)
+check "a job holds the only slot once more" wait_for 30 "SELECT state = 'running' FROM automl.jobs WHERE job_id = $a"
+b=$(PGUSER=jobs_svc q -c "SET automl.progress = off" \
+	-c "SELECT automl.train_async('hold_b', 'wide', 'y', exclude => '{id}', algorithms => '{linear}', max_trials => 1)" | tail -1)
+c=$(q -c "SET automl.progress = off; SELECT automl.train_async('hold_c', 'wide', 'y', exclude => '{id}', algorithms => '{linear}', max_trials => 1)" | tail -1)
+q -c "BEGIN" -c "SELECT automl.cancel($c)" -c "SELECT pg_sleep(20)" -c "COMMIT" >/dev/null &
+holder=$!
+sleep 1
+q -c "SELECT automl.cancel($a)" >/dev/null
+check_eq "another role's queued job runs while a cancel is uncommitted" \
+	"$(PGUSER=jobs_svc q -c "SELECT automl.wait($b, '15 s')")" finished
+check_eq "the worker processes are free meanwhile" \
+	"$(q -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'automl%'")" 0
+wait $holder
+check_eq "and the cancelled one is cancelled" "$(q -c "SELECT automl.wait($c, '10 s')")" cancelled
 
 q -c "LOAD 'automl'" -c "ALTER SYSTEM RESET automl.max_jobs" -c "SELECT pg_reload_conf()" >/dev/null
 
